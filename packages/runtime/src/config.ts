@@ -1,0 +1,235 @@
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import { isWellFormedApiKey } from "./api-key";
+
+/** Every service this codebase can run; `DATAHUB_TARGET` picks a subset. */
+export const SERVICE_NAMES = ["edge", "auth", "ratelimit", "audit", "webhooks"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Thrown when the environment is invalid; `message` is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v, ctx) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v.trim()) || n > 65535) {
+        ctx.addIssue({ code: "custom", message: `expected a port number from 0 to 65535, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const int = (fallback: number, min = 0) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v, ctx) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v.trim()) || n < min) {
+        ctx.addIssue({ code: "custom", message: `expected an integer >= ${min}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v, ctx) => {
+      const s = v.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(s)) return true;
+      if (["0", "false", "no", "off", ""].includes(s)) return false;
+      ctx.addIssue({ code: "custom", message: `expected true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+/** A URL with one of the given protocols; the value itself is never echoed (it may hold a password). */
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL starting with ${protocols.map((p) => p + "//").join(" or ")}` },
+  );
+
+/** One Redis URL, or a comma list of them (Redis Cluster seed nodes). */
+const redisUrls = z
+  .string()
+  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(url(["redis:", "rediss:"])).min(1, { message: "expected at least one redis:// URL" }));
+
+const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: "expected host:port" });
+
+const targets = z
+  .string()
+  .default("all")
+  .transform((v, ctx) => {
+    const parts = v.split(",").map((s) => s.trim()).filter(Boolean);
+    if (parts.length === 1 && parts[0] === "all") return [...SERVICE_NAMES];
+    const unknown = parts.filter((p) => !(SERVICE_NAMES as readonly string[]).includes(p));
+    if (parts.length === 0 || unknown.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown target "${unknown.join(",") || v}"; expected "all" or a comma list of ${SERVICE_NAMES.join(", ")}`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(parts)] as ServiceName[];
+  });
+
+const envSchema = z.object({
+  DATABASE_URL: url(["postgres:", "postgresql:"]).default("postgres://postgres@127.0.0.1:5432/datahub"),
+  AUTH_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
+  AUDIT_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
+  WEBHOOKS_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
+  REDIS_URL: redisUrls.default(["redis://127.0.0.1:6379"]),
+  RATELIMIT_REDIS_URL: redisUrls.optional(),
+  WEBHOOKS_REDIS_URL: redisUrls.optional(),
+  REDIS_CLUSTER: bool(false),
+  DATAHUB_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: "expected 1-64 of [A-Za-z0-9_.:-]" }).default("datahub"),
+  DATAHUB_TARGET: targets,
+  DATAHUB_BIND_HOST: z.string().min(1).default("0.0.0.0"),
+  DATAHUB_EDGE_PORT: port(8080),
+  DATAHUB_GRPC_PORT: port(50051),
+  DATAHUB_METRICS_PORT: port(9464),
+  DATAHUB_AUTH_ADDR: address.optional(),
+  DATAHUB_RATELIMIT_ADDR: address.optional(),
+  DATAHUB_AUDIT_ADDR: address.optional(),
+  DATAHUB_WEBHOOKS_ADDR: address.optional(),
+  DATAHUB_ROOT_KEY: z
+    .string()
+    .refine((k) => k.startsWith("dhr_") && isWellFormedApiKey(k), {
+      message: "expected a root key: dhr_ + 38 base62 characters with a valid checksum (see `datahub keys generate-root`)",
+    })
+    .optional(),
+  DATAHUB_CONFIG: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return existsSync("datahub.yaml") ? "datahub.yaml" : undefined;
+      if (!existsSync(v)) {
+        ctx.addIssue({ code: "custom", message: `file not found: ${v}` });
+        return z.NEVER;
+      }
+      return v;
+    }),
+  DATAHUB_TLS_CERT: z.string().optional(),
+  DATAHUB_TLS_KEY: z.string().optional(),
+  DATAHUB_WEBHOOKS_ALLOW_CIDRS: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Tunables: documented in README's configuration table; tests shorten them.
+  DATAHUB_SHUTDOWN_DELAY_MS: int(3000),
+  DATAHUB_SHUTDOWN_TIMEOUT_MS: int(20000),
+  DATAHUB_AUTH_CACHE_TTL_MS: int(30000),
+  DATAHUB_AUTH_STALE_TTL_MS: int(300000),
+  DATAHUB_AUTH_NEGATIVE_TTL_MS: int(2000),
+  DATAHUB_AUTH_CACHE_SIZE: int(100000, 1),
+  DATAHUB_AUDIT_FLUSH_MS: int(100, 1),
+  DATAHUB_AUDIT_BATCH_SIZE: int(1000, 1),
+  DATAHUB_AUDIT_BUFFER_SIZE: int(100000, 1),
+  DATAHUB_AUDIT_RETENTION_DAYS: int(30, 1),
+  DATAHUB_AUDIT_PARTITIONS_AHEAD: int(3, 1),
+  DATAHUB_RPC_TIMEOUT_MS: int(2000, 1),
+  DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
+  DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
+  DATAHUB_CORS_ORIGINS: z.string().optional(),
+});
+
+/** Validated configuration of one process. */
+export interface Config {
+  targets: ServiceName[];
+  bindHost: string;
+  ports: { edge: number; grpc: number; metrics: number };
+  addresses: Record<Exclude<ServiceName, "edge">, string>;
+  databaseUrls: { auth: string; audit: string; webhooks: string };
+  redis: { ratelimit: string[]; webhooks: string[]; shared: string[]; cluster: boolean; prefix: string };
+  rootKey?: string;
+  configPath?: string;
+  tls?: { cert: string; key: string };
+  webhooksAllowCidrs: string[];
+  logLevel: string;
+  corsOrigins: string[];
+  shutdown: { delayMs: number; timeoutMs: number };
+  authCache: { ttlMs: number; staleTtlMs: number; negativeTtlMs: number; size: number };
+  audit: { flushMs: number; batchSize: number; bufferSize: number; retentionDays: number; partitionsAhead: number };
+  rpcTimeoutMs: number;
+  limits: { maxBodyBytes: number; maxHeaderBytes: number };
+}
+
+/**
+ * Reads and validates the process environment (contract §2).
+ * @throws ConfigError with a single line naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? "environment");
+    throw new ConfigError(`invalid ${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.DATAHUB_TLS_CERT) !== Boolean(e.DATAHUB_TLS_KEY)) {
+    throw new ConfigError("invalid DATAHUB_TLS_CERT/DATAHUB_TLS_KEY: set both or neither");
+  }
+  const local = `127.0.0.1:${e.DATAHUB_GRPC_PORT}`;
+  return {
+    targets: e.DATAHUB_TARGET,
+    bindHost: e.DATAHUB_BIND_HOST,
+    ports: { edge: e.DATAHUB_EDGE_PORT, grpc: e.DATAHUB_GRPC_PORT, metrics: e.DATAHUB_METRICS_PORT },
+    addresses: {
+      auth: e.DATAHUB_AUTH_ADDR ?? local,
+      ratelimit: e.DATAHUB_RATELIMIT_ADDR ?? local,
+      audit: e.DATAHUB_AUDIT_ADDR ?? local,
+      webhooks: e.DATAHUB_WEBHOOKS_ADDR ?? local,
+    },
+    databaseUrls: {
+      auth: e.AUTH_DATABASE_URL ?? e.DATABASE_URL,
+      audit: e.AUDIT_DATABASE_URL ?? e.DATABASE_URL,
+      webhooks: e.WEBHOOKS_DATABASE_URL ?? e.DATABASE_URL,
+    },
+    redis: {
+      shared: e.REDIS_URL,
+      ratelimit: e.RATELIMIT_REDIS_URL ?? e.REDIS_URL,
+      webhooks: e.WEBHOOKS_REDIS_URL ?? e.REDIS_URL,
+      cluster: e.REDIS_CLUSTER || e.REDIS_URL.length > 1,
+      prefix: e.DATAHUB_REDIS_PREFIX,
+    },
+    rootKey: e.DATAHUB_ROOT_KEY,
+    configPath: e.DATAHUB_CONFIG,
+    tls: e.DATAHUB_TLS_CERT && e.DATAHUB_TLS_KEY ? { cert: e.DATAHUB_TLS_CERT, key: e.DATAHUB_TLS_KEY } : undefined,
+    webhooksAllowCidrs: (e.DATAHUB_WEBHOOKS_ALLOW_CIDRS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: (e.DATAHUB_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    shutdown: { delayMs: e.DATAHUB_SHUTDOWN_DELAY_MS, timeoutMs: e.DATAHUB_SHUTDOWN_TIMEOUT_MS },
+    authCache: {
+      ttlMs: e.DATAHUB_AUTH_CACHE_TTL_MS,
+      staleTtlMs: e.DATAHUB_AUTH_STALE_TTL_MS,
+      negativeTtlMs: e.DATAHUB_AUTH_NEGATIVE_TTL_MS,
+      size: e.DATAHUB_AUTH_CACHE_SIZE,
+    },
+    audit: {
+      flushMs: e.DATAHUB_AUDIT_FLUSH_MS,
+      batchSize: e.DATAHUB_AUDIT_BATCH_SIZE,
+      bufferSize: e.DATAHUB_AUDIT_BUFFER_SIZE,
+      retentionDays: e.DATAHUB_AUDIT_RETENTION_DAYS,
+      partitionsAhead: e.DATAHUB_AUDIT_PARTITIONS_AHEAD,
+    },
+    rpcTimeoutMs: e.DATAHUB_RPC_TIMEOUT_MS,
+    limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES },
+  };
+}

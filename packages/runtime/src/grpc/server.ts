@@ -1,0 +1,146 @@
+import { fileURLToPath } from "node:url";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import type { Registry } from "prom-client";
+import type { Logger } from "../logger";
+import { LATENCY_BUCKETS, Counter, Histogram, metric } from "../metrics";
+import { grpcServiceDefinition } from "./definition";
+import { RpcError } from "./errors";
+
+/** What a handler sees besides its request. */
+export interface HandlerContext {
+  /** Incoming metadata (e.g. `traceparent`). */
+  metadata: Record<string, string>;
+  /** Aborted when the client cancels or the deadline passes. */
+  signal: AbortSignal;
+}
+
+/** Implementation of every method of a generated service, as async functions. */
+export type ServiceImpl<T extends GenServiceMethods> = {
+  [K in keyof T]: (req: MessageShape<T[K]["input"]>, ctx: HandlerContext) => Promise<MessageInitShape<T[K]["output"]>>;
+};
+
+const PROTO_ROOT = fileURLToPath(new URL("../../../../proto", import.meta.url));
+
+function protoFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return protoFiles(full);
+    return name.endsWith(".proto") ? [relative(PROTO_ROOT, full)] : [];
+  });
+}
+
+/**
+ * The process's one gRPC server (`DATAHUB_GRPC_PORT`): every service module adds itself here.
+ * It always serves `grpc.health.v1.Health` (per service, flipped to NOT_SERVING while draining)
+ * and server reflection, so grpcurl and Kubernetes gRPC probes work.
+ */
+export class GrpcHost {
+  readonly server = new Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+  private readonly health = new HealthImplementation({ "": "SERVING" });
+  private readonly services = new Set<string>();
+  private readonly handled: Counter<"service" | "method" | "code">;
+  private readonly seconds: Histogram<"service" | "method">;
+  private boundPort = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    registry: Registry,
+  ) {
+    this.health.addToServer(this.server);
+    new ReflectionService(loadSync(protoFiles(PROTO_ROOT), { includeDirs: [PROTO_ROOT] })).addToServer(this.server);
+    this.handled = metric(registry, "datahub_grpc_server_handled_total", () => new Counter({
+      name: "datahub_grpc_server_handled_total",
+      help: "RPCs completed on the server, by service, method and gRPC status code.",
+      labelNames: ["service", "method", "code"] as const,
+      registers: [registry],
+    }));
+    this.seconds = metric(registry, "datahub_grpc_server_handling_seconds", () => new Histogram({
+      name: "datahub_grpc_server_handling_seconds",
+      help: "Time the server spent handling an RPC, in seconds.",
+      labelNames: ["service", "method"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }));
+  }
+
+  /** Adds a service implemented with protobuf-es messages; marks it SERVING in grpc health. */
+  addService<T extends GenServiceMethods>(service: GenService<T>, impl: ServiceImpl<T>): void {
+    const def = grpcServiceDefinition(service);
+    const handlers: UntypedServiceImplementation = {};
+    for (const method of service.methods) {
+      const fn = (impl as Record<string, ServiceImpl<T>[keyof T]>)[method.localName];
+      if (!fn) throw new Error(`${service.typeName}.${method.name} is not implemented`);
+      handlers[method.localName] = this.wrap(service.typeName, method.name, fn as never);
+    }
+    this.server.addService(def, handlers);
+    this.services.add(service.typeName);
+    this.health.setStatus(service.typeName, "SERVING");
+  }
+
+  /** Binds the port; returns the bound port (useful with port 0 in tests). */
+  async listen(host: string, port: number): Promise<number> {
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    return this.boundPort;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Flips every service (and the overall "" entry) between SERVING and NOT_SERVING. */
+  setServing(serving: boolean): void {
+    const s = serving ? "SERVING" : "NOT_SERVING";
+    this.health.setStatus("", s);
+    for (const name of this.services) this.health.setStatus(name, s);
+  }
+
+  /** Stops accepting calls, lets in-flight calls finish for up to `timeoutMs`, then cancels the rest. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, timeoutMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private wrap(serviceName: string, methodName: string, fn: (req: unknown, ctx: HandlerContext) => Promise<unknown>) {
+    const logger = this.logger;
+    const handled = this.handled;
+    const seconds = this.seconds;
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const end = seconds.startTimer({ service: serviceName, method: methodName });
+      const abort = new AbortController();
+      call.on("cancelled", () => abort.abort());
+      const md: Record<string, string> = {};
+      for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
+      fn(call.request, { metadata: md, signal: abort.signal }).then(
+        (res) => {
+          end();
+          handled.inc({ service: serviceName, method: methodName, code: "OK" });
+          callback(null, res);
+        },
+        (err: unknown) => {
+          end();
+          const code = err instanceof RpcError ? err.code : status.INTERNAL;
+          if (!(err instanceof RpcError)) logger.error({ err, rpc: `${serviceName}/${methodName}` }, "rpc handler failed");
+          handled.inc({ service: serviceName, method: methodName, code: status[code] ?? String(code) });
+          callback({ code, details: err instanceof RpcError ? err.message : "internal error" });
+        },
+      );
+    };
+  }
+}

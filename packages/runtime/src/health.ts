@@ -1,0 +1,66 @@
+/** A readiness check: resolves true when the dependency it watches can serve. */
+export type ReadinessCheck = () => boolean | Promise<boolean>;
+
+/**
+ * Readiness of a process: draining (after SIGTERM) or any failing check makes `/readyz` 503 and
+ * flips the gRPC health status to NOT_SERVING, so load balancers and kubelets stop sending work.
+ */
+export class Health {
+  private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly listeners: Array<(serving: boolean) => void> = [];
+  private started = false;
+  private draining = false;
+
+  /** Registers a named readiness check (e.g. `postgres`, `redis`). */
+  addCheck(name: string, check: ReadinessCheck): void {
+    this.checks.set(name, check);
+  }
+
+  /** Called by the runner once every module has started. */
+  markStarted(): void {
+    this.started = true;
+    this.emit(true);
+  }
+
+  /** Called on shutdown: readiness fails from now on. */
+  markDraining(): void {
+    this.draining = true;
+    this.emit(false);
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Subscribes to serving/not-serving transitions driven by the runner. */
+  onChange(listener: (serving: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Evaluates every check; each one gets at most `timeoutMs`. */
+  async report(timeoutMs = 1000): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+    const results: Record<string, boolean> = {};
+    await Promise.all(
+      [...this.checks].map(async ([name, check]) => {
+        results[name] = await withTimeout(Promise.resolve().then(check), timeoutMs).catch(() => false);
+      }),
+    );
+    const ready = this.started && !this.draining && Object.values(results).every(Boolean);
+    return { ready, checks: results };
+  }
+
+  private emit(serving: boolean): void {
+    for (const l of this.listeners) l(serving);
+  }
+}
+
+/** Rejects when `p` takes longer than `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
+}

@@ -1,0 +1,47 @@
+import pino, { type Logger } from "pino";
+
+export type { Logger };
+
+/**
+ * Paths pino censors wherever they appear. Keys, secrets and Authorization values must never
+ * reach a log line (contract §8); code should not log them at all, this is the safety net.
+ */
+export const REDACT_PATHS = [
+  "key",
+  "*.key",
+  "secret",
+  "*.secret",
+  "rootKey",
+  "authorization",
+  "*.authorization",
+  "*.headers.authorization",
+  "*.headers['x-api-key']",
+  "headers['x-api-key']",
+  "*.headers.cookie",
+  "password",
+  "*.password",
+];
+
+/** Options for {@link createLogger}. */
+export interface LoggerOptions {
+  /** pino level (LOG_LEVEL). */
+  level: string;
+  /** Static fields on every line, e.g. `{ service: "edge" }`. */
+  base?: Record<string, unknown>;
+  /** Where to write; defaults to stdout. Tests pass a stream to capture lines. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Creates the process logger: JSON lines, ISO time, redaction on. */
+export function createLogger(opts: LoggerOptions): Logger {
+  return pino(
+    {
+      level: opts.level,
+      base: { pid: process.pid, ...opts.base },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    opts.destination ?? pino.destination({ sync: false }),
+  );
+}

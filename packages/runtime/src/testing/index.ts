@@ -1,0 +1,102 @@
+/**
+ * Helpers for tests that run against the real PostgreSQL and Redis on 127.0.0.1.
+ * Every test run gets its own database and Redis key prefix and removes them afterwards.
+ */
+import { createServer } from "node:net";
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import pg from "pg";
+import { loadConfig, type Config } from "../config";
+import { createLogger, type Logger } from "../logger";
+
+/** Base URL of the test PostgreSQL server (override with TEST_PG_URL). */
+export const TEST_PG_URL = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
+/** URL of the test Redis (override with TEST_REDIS_URL). */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A random lowercase suffix for names of databases and key prefixes. */
+export function uniqueSuffix(): string {
+  return randomBytes(5).toString("hex");
+}
+
+/** Creates an empty database `datahub_test_<suffix>`; `drop()` removes it (terminating its connections). */
+export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `datahub_test_${uniqueSuffix()}`;
+  const admin = new pg.Client({ connectionString: `${TEST_PG_URL}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: `${TEST_PG_URL}/${name}`,
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: `${TEST_PG_URL}/postgres` });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A free TCP port on 127.0.0.1 (there is a small race between this and its use; fine for tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Environment for a test process: its own ports, database, Redis prefix and short timings. */
+export async function testEnv(opts: { databaseUrl: string; redisPrefix: string; extra?: Record<string, string> }): Promise<Record<string, string>> {
+  return {
+    DATABASE_URL: opts.databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    DATAHUB_REDIS_PREFIX: opts.redisPrefix,
+    DATAHUB_BIND_HOST: "127.0.0.1",
+    DATAHUB_EDGE_PORT: String(await freePort()),
+    DATAHUB_GRPC_PORT: String(await freePort()),
+    DATAHUB_METRICS_PORT: String(await freePort()),
+    DATAHUB_SHUTDOWN_DELAY_MS: "0",
+    DATAHUB_SHUTDOWN_TIMEOUT_MS: "3000",
+    DATAHUB_AUDIT_FLUSH_MS: "20",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+    ...opts.extra,
+  };
+}
+
+/** Loads a Config from a test environment (never from the real process environment). */
+export function testConfig(env: Record<string, string>): Config {
+  return loadConfig(env);
+}
+
+/** A logger whose JSON lines are kept in memory, so tests can assert on (and grep) them. */
+export function captureLogger(level = "debug"): { logger: Logger; lines: string[]; text(): string } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+      cb();
+    },
+  });
+  return { logger: createLogger({ level, destination: stream }), lines, text: () => lines.join("\n") };
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 5000, intervalMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw last instanceof Error ? last : new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

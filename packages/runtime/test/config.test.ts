@@ -1,0 +1,52 @@
+import { loadConfig, ConfigError, generateApiKey } from "@datahub/runtime";
+
+describe("loadConfig", () => {
+  it("applies the contract's defaults", () => {
+    const c = loadConfig({});
+    expect(c.targets).toEqual(["edge", "auth", "ratelimit", "audit", "webhooks"]);
+    expect(c.ports).toEqual({ edge: 8080, grpc: 50051, metrics: 9464 });
+    expect(c.addresses.auth).toBe("127.0.0.1:50051");
+    expect(c.databaseUrls.audit).toBe("postgres://postgres@127.0.0.1:5432/datahub");
+    expect(c.redis.ratelimit).toEqual(["redis://127.0.0.1:6379"]);
+    expect(c.redis.cluster).toBe(false);
+  });
+
+  it("reads a comma list of targets and per-service overrides", () => {
+    const c = loadConfig({ DATAHUB_TARGET: "auth, audit", AUDIT_DATABASE_URL: "postgres://x@h/audit", RATELIMIT_REDIS_URL: "redis://a:1,redis://b:2" });
+    expect(c.targets).toEqual(["auth", "audit"]);
+    expect(c.databaseUrls.audit).toBe("postgres://x@h/audit");
+    expect(c.databaseUrls.auth).toBe("postgres://postgres@127.0.0.1:5432/datahub");
+    expect(c.redis.ratelimit).toEqual(["redis://a:1", "redis://b:2"]);
+  });
+
+  it("accepts a well-formed root key", () => {
+    const key = generateApiKey("dhr");
+    expect(loadConfig({ DATAHUB_ROOT_KEY: key }).rootKey).toBe(key);
+  });
+
+  it.each([
+    ["DATAHUB_EDGE_PORT", "99999"],
+    ["DATAHUB_GRPC_PORT", "abc"],
+    ["DATAHUB_TARGET", "edge,billing"],
+    ["DATABASE_URL", "not a url"],
+    ["REDIS_URL", "http://127.0.0.1:6379"],
+    ["LOG_LEVEL", "loud"],
+    ["DATAHUB_ROOT_KEY", "dhr_notavalidkey"],
+    ["REDIS_CLUSTER", "maybe"],
+  ])("rejects a bad %s with one line naming it", (name, value) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).toContain(name);
+    expect(message.split("\n")).toHaveLength(1);
+  });
+
+  it("never echoes a database URL (it may hold a password)", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://user:hunter2@db/x" })).toThrow(/^invalid DATABASE_URL: (?!.*hunter2)/);
+  });
+});
