@@ -11,7 +11,11 @@ const committed = join(root, "packages/proto/src/gen");
 const tmp = mkdtempSync(join(tmpdir(), "datahub-gen-"));
 const template = readFileSync(join(root, "buf.gen.yaml"), "utf8").replace("out: packages/proto/src/gen", `out: ${tmp}/gen`);
 writeFileSync(join(tmp, "buf.gen.yaml"), template);
-execFileSync(join(root, "node_modules/.bin/buf"), ["generate", "--template", join(tmp, "buf.gen.yaml")], { cwd: root, stdio: "inherit" });
+execFileSync(join(root, "node_modules/.bin/buf"), ["generate", "--template", join(tmp, "buf.gen.yaml")], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` },
+});
 
 const list = (dir) =>
   readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? list(join(dir, n)).map((f) => join(n, f)) : [n]));
