@@ -140,6 +140,8 @@ const envSchema = z.object({
   DATAHUB_AUDIT_RETENTION_DAYS: int(30, 1),
   DATAHUB_AUDIT_PARTITIONS_AHEAD: int(3, 1),
   DATAHUB_RPC_TIMEOUT_MS: int(2000, 1),
+  DATAHUB_RATELIMIT_MAX_LOG_LIMIT: int(10000, 1),
+  DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS: int(50, 1),
   DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
   DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
@@ -163,6 +165,7 @@ export interface Config {
   authCache: { ttlMs: number; staleTtlMs: number; negativeTtlMs: number; size: number };
   audit: { flushMs: number; batchSize: number; bufferSize: number; retentionDays: number; partitionsAhead: number };
   rpcTimeoutMs: number;
+  ratelimit: { maxLogLimit: number; redisTimeoutMs: number };
   limits: { maxBodyBytes: number; maxHeaderBytes: number };
 }
 
@@ -230,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       partitionsAhead: e.DATAHUB_AUDIT_PARTITIONS_AHEAD,
     },
     rpcTimeoutMs: e.DATAHUB_RPC_TIMEOUT_MS,
+    ratelimit: { maxLogLimit: e.DATAHUB_RATELIMIT_MAX_LOG_LIMIT, redisTimeoutMs: e.DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS },
     limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES },
   };
 }

@@ -12,3 +12,5 @@ export * from "./grpc/definition";
 export * from "./grpc/errors";
 export * from "./grpc/server";
 export * from "./grpc/client";
+export * from "./scopes";
+export * from "./channels";
