@@ -1,10 +1,7 @@
-import type { DatahubModule } from "@datahub/runtime";
-
-/** The ratelimit service as a runner module (filled in by the ratelimit work). */
-export const ratelimitModule: DatahubModule = {
-  name: "ratelimit",
-  requires: ["grpc"],
-  async start() {
-    throw new Error("ratelimit service not built yet");
-  },
-};
+export { ratelimitModule } from "./module";
+export { RateLimitUnavailableError, type RateLimiter } from "./limiter";
+export { RedisRateLimiter, type RedisRateLimiterOptions } from "./redis-limiter";
+export { MemoryRateLimiter, type MemoryRateLimiterOptions } from "./memory-limiter";
+export { RateLimitInputError, LIMITS, storageKey, validateGroups, type ValidationOptions } from "./validation";
+export { Algorithm, type DecisionOutput, type DescriptorInput } from "./types";
+export { rateLimitMetrics, type RateLimitMetrics } from "./metrics";

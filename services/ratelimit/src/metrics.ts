@@ -1,0 +1,35 @@
+import { Counter, metric, type Registry } from "@datahub/runtime";
+
+/** The service's Prometheus metrics (contract §8). */
+export interface RateLimitMetrics {
+  /** Per group: `allowed` (quota consumed) or `denied`. The edge adds `failed_open` to the same metric. */
+  decisions: Counter<"decision">;
+  /** Failed or timed-out calls to Redis. */
+  redisErrors: Counter<string>;
+}
+
+/** Registers (or reuses, in all-mode where the edge may have registered first) the metrics. */
+export function rateLimitMetrics(registry: Registry): RateLimitMetrics {
+  const decisions = metric(
+    registry,
+    "datahub_ratelimit_decisions_total",
+    () =>
+      new Counter({
+        name: "datahub_ratelimit_decisions_total",
+        help: "Rate-limit decisions per checked group: allowed, denied (and failed_open at the edge).",
+        labelNames: ["decision"] as const,
+        registers: [registry],
+      }),
+  );
+  const redisErrors = metric(
+    registry,
+    "datahub_ratelimit_redis_errors_total",
+    () =>
+      new Counter({
+        name: "datahub_ratelimit_redis_errors_total",
+        help: "Rate-limit calls to Redis that failed or timed out.",
+        registers: [registry],
+      }),
+  );
+  return { decisions, redisErrors };
+}

@@ -1,0 +1,63 @@
+import { createRedis, isRedisReady, withTimeout, type DatahubModule } from "@datahub/runtime";
+import { ratelimit } from "@datahub/proto";
+import { rateLimitMetrics } from "./metrics";
+import { RedisRateLimiter } from "./redis-limiter";
+import { rateLimitService } from "./server";
+
+/** How long start-up waits for the first Redis connection before serving anyway (readiness says no). */
+const CONNECT_WAIT_MS = 2000;
+
+/**
+ * The ratelimit service as a runner module: a Redis-backed limiter behind RateLimitService on the
+ * process's gRPC server, a `redis` readiness check, and its metrics.
+ */
+export const ratelimitModule: DatahubModule = {
+  name: "ratelimit",
+  requires: ["grpc"],
+  async start(ctx) {
+    const { config, logger } = ctx;
+    const log = logger.child({ module: "ratelimit" });
+    const client = createRedis(
+      {
+        urls: config.redis.ratelimit,
+        cluster: config.redis.cluster,
+        name: "ratelimit",
+        commandTimeoutMs: config.ratelimit.redisTimeoutMs,
+        // While disconnected, calls fail at once instead of queueing: the edge's fallback decides.
+        options: { enableOfflineQueue: false },
+      },
+      log,
+    );
+    await withTimeout(
+      new Promise<void>((resolve) => (isRedisReady(client) ? resolve() : client.once("ready", () => resolve()))),
+      CONNECT_WAIT_MS,
+    ).catch(() => log.warn("redis not ready at start-up; serving UNAVAILABLE until it is"));
+
+    const metrics = rateLimitMetrics(ctx.registry);
+    let lastErrorLog = 0;
+    const limiter = new RedisRateLimiter({
+      client,
+      prefix: config.redis.prefix,
+      maxLogLimit: config.ratelimit.maxLogLimit,
+      // A little beyond the per-command timeout so ioredis's own timeout normally fires first.
+      timeoutMs: config.ratelimit.redisTimeoutMs + 20,
+      onError: (err) => {
+        metrics.redisErrors.inc();
+        // At most one line per second: an outage must not flood the logs.
+        if (Date.now() - lastErrorLog > 1000) {
+          lastErrorLog = Date.now();
+          log.warn({ err: { message: err.message } }, "rate limit redis call failed");
+        }
+      },
+    });
+    ctx.health.addCheck("redis", () => isRedisReady(client));
+    ctx.grpc.addService(ratelimit.RateLimitService, rateLimitService(limiter, metrics, log));
+    return {
+      info: { prefix: `${config.redis.prefix}:rl:` },
+      async stop() {
+        await limiter.close();
+        await withTimeout(client.quit(), 1000).catch(() => client.disconnect());
+      },
+    };
+  },
+};

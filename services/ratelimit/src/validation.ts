@@ -1,0 +1,101 @@
+import calculateSlot from "cluster-key-slot";
+import { ALGORITHMS, DEFAULT_ALGORITHM, algorithmName, type NormalizedDescriptor } from "./algorithms";
+import type { DescriptorInput } from "./types";
+
+/** Bounds on what one call may ask; each one keeps a single script or RPC small and fast. */
+export const LIMITS = {
+  maxDescriptorsPerGroup: 16,
+  maxGroupsPerBatch: 5000,
+  maxKeyBytes: 512,
+  maxWindowMs: 7 * 24 * 60 * 60 * 1000,
+} as const;
+
+/** Options that shape validation. */
+export interface ValidationOptions {
+  /** `config.redis.prefix`: storage keys are `${prefix}:rl:${key}`. */
+  prefix: string;
+  /** `config.ratelimit.maxLogLimit`: the highest limit a sliding log accepts. */
+  maxLogLimit: number;
+}
+
+/**
+ * Bad input, found before anything was consumed. `group` is the index of the offending group (-1 for
+ * the batch as a whole) and `path` the field inside it in proto names, e.g. `descriptors[1].window_ms`.
+ */
+export class RateLimitInputError extends Error {
+  override name = "RateLimitInputError";
+  constructor(
+    readonly group: number,
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${group >= 0 ? `groups[${group}].` : ""}${path}: ${reason}`);
+  }
+}
+
+/** The Redis key of a descriptor key. The prefix has no braces, so the caller's hash tag decides the slot. */
+export function storageKey(prefix: string, key: string): string {
+  return `${prefix}:rl:${key}`;
+}
+
+/**
+ * Validates every group of a call and applies defaults (cost 0 → 1, UNSPECIFIED → sliding log).
+ * All groups are checked before any is run, so an invalid call consumes nothing.
+ * @throws RateLimitInputError naming the first bad field.
+ */
+export function validateGroups(groups: DescriptorInput[][], opts: ValidationOptions): NormalizedDescriptor[][] {
+  if (groups.length > LIMITS.maxGroupsPerBatch) {
+    throw new RateLimitInputError(-1, "requests", `at most ${LIMITS.maxGroupsPerBatch} groups per batch, got ${groups.length}`);
+  }
+  return groups.map((g, i) => validateGroup(g, i, opts));
+}
+
+function validateGroup(group: DescriptorInput[], gi: number, opts: ValidationOptions): NormalizedDescriptor[] {
+  const fail = (path: string, reason: string): never => {
+    throw new RateLimitInputError(gi, path, reason);
+  };
+  if (group.length === 0) fail("descriptors", "at least one descriptor is required");
+  if (group.length > LIMITS.maxDescriptorsPerGroup) {
+    fail("descriptors", `at most ${LIMITS.maxDescriptorsPerGroup} descriptors per request, got ${group.length}`);
+  }
+  const seen = new Set<string>();
+  let firstSlot = -1;
+  return group.map((d, di) => {
+    const at = (field: string) => `descriptors[${di}].${field}`;
+    const bytes = Buffer.byteLength(d.key ?? "", "utf8");
+    if (bytes === 0) fail(at("key"), "must not be empty");
+    if (bytes > LIMITS.maxKeyBytes) fail(at("key"), `must be at most ${LIMITS.maxKeyBytes} bytes, got ${bytes}`);
+    if (seen.has(d.key)) fail(at("key"), "appears twice in one request; give each limit its own key");
+    seen.add(d.key);
+
+    const algorithm = d.algorithm === 0 ? DEFAULT_ALGORITHM : d.algorithm;
+    const spec = ALGORITHMS.get(algorithm);
+    if (!spec) {
+      const name = algorithmName(algorithm);
+      fail(at("algorithm"), name.startsWith("unknown") ? `${name} is not an algorithm` : `algorithm ${name} is not available yet`);
+    }
+    if (!isPositiveInt(d.limit)) fail(at("limit"), `must be a positive integer, got ${d.limit}`);
+    const maxLimit = spec!.maxLimit?.(opts);
+    if (maxLimit !== undefined && d.limit > maxLimit) {
+      fail(at("limit"), `must be at most ${maxLimit} for ${spec!.name} (memory grows with the limit), got ${d.limit}`);
+    }
+    if (!isPositiveInt(d.windowMs) || d.windowMs > LIMITS.maxWindowMs) {
+      fail(at("window_ms"), `must be an integer from 1 to ${LIMITS.maxWindowMs} (7 days), got ${d.windowMs}`);
+    }
+    const cost = d.cost === 0 || d.cost === undefined ? 1 : d.cost;
+    if (!isPositiveInt(cost)) fail(at("cost"), `must be a non-negative integer, got ${d.cost}`);
+    if (cost > d.limit) fail(at("cost"), `must not exceed limit (${d.limit}), got ${cost}`);
+
+    const sk = storageKey(opts.prefix, d.key);
+    const slot = calculateSlot(sk);
+    if (di === 0) firstSlot = slot;
+    else if (slot !== firstSlot) {
+      fail(at("key"), `maps to Redis Cluster slot ${slot} but descriptors[0].key to slot ${firstSlot}; every key of one request needs the same {hash tag}`);
+    }
+    return { key: d.key, storageKey: sk, limit: d.limit, windowMs: d.windowMs, cost, algorithm };
+  });
+}
+
+function isPositiveInt(n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0;
+}
