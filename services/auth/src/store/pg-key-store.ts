@@ -1,0 +1,196 @@
+import type { Pool, PoolClient } from "pg";
+import type { JsonObject, Org, RateLimitPolicy, StoredKey } from "../types";
+import type { ListPosition } from "../validation";
+import type { KeyPatch, KeyStore, RotationEnd } from "./key-store";
+import { mapPgError } from "./pg-errors";
+
+const KEY_COLUMNS =
+  "id, org_id, name, prefix, key_hash, scopes, metadata, expires_at, rate_limit, root, created_at, last_used_at, revoked_at, superseded_by";
+
+interface KeyRow {
+  id: string;
+  org_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  scopes: string[];
+  metadata: JsonObject;
+  expires_at: Date | null;
+  rate_limit: RateLimitPolicy | null;
+  root: boolean;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  superseded_by: string | null;
+}
+
+function toKey(r: KeyRow): StoredKey {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    name: r.name,
+    prefix: r.prefix,
+    keyHash: r.key_hash,
+    scopes: r.scopes,
+    metadata: r.metadata,
+    expiresAt: r.expires_at,
+    rateLimit: r.rate_limit,
+    root: r.root,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+    supersededBy: r.superseded_by,
+  };
+}
+
+function toOrg(r: { id: string; name: string; created_at: Date }): Org {
+  return { id: r.id, name: r.name, createdAt: r.created_at };
+}
+
+function insertParams(k: StoredKey): unknown[] {
+  return [
+    k.id, k.orgId, k.name, k.prefix, k.keyHash, k.scopes, JSON.stringify(k.metadata), k.expiresAt,
+    k.rateLimit && JSON.stringify(k.rateLimit), k.root, k.createdAt, k.lastUsedAt, k.revokedAt, k.supersededBy,
+  ];
+}
+const INSERT_KEY = `INSERT INTO auth.api_keys (${KEY_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`;
+
+/** {@link KeyStore} on Postgres (schema `auth`, see migrations/). Connection failures become StoreUnavailableError. */
+export class PgKeyStore implements KeyStore {
+  constructor(private readonly pool: Pool) {}
+
+  private async q<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query(sql, params)).rows as R[];
+    } catch (err) {
+      throw mapPgError(err);
+    }
+  }
+
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapPgError(err);
+    }
+    try {
+      await client.query("BEGIN");
+      const out = await fn(client);
+      await client.query("COMMIT");
+      return out;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw mapPgError(err);
+    } finally {
+      client.release();
+    }
+  }
+
+  async insertOrg(org: Org): Promise<void> {
+    await this.q("INSERT INTO auth.orgs (id, name, created_at) VALUES ($1, $2, $3)", [org.id, org.name, org.createdAt]);
+  }
+
+  async ensureRootOrg(candidate: Org): Promise<Org> {
+    await this.q("INSERT INTO auth.orgs (id, name, created_at) VALUES ($1, 'root', $2) ON CONFLICT (name) WHERE name = 'root' DO NOTHING", [
+      candidate.id,
+      candidate.createdAt,
+    ]);
+    const rows = await this.q<{ id: string; name: string; created_at: Date }>("SELECT id, name, created_at FROM auth.orgs WHERE name = 'root'");
+    return toOrg(rows[0]!);
+  }
+
+  async listOrgs(): Promise<Org[]> {
+    return (await this.q<{ id: string; name: string; created_at: Date }>("SELECT id, name, created_at FROM auth.orgs ORDER BY created_at, id")).map(toOrg);
+  }
+
+  async insertKey(key: StoredKey): Promise<void> {
+    await this.q(INSERT_KEY, insertParams(key));
+  }
+
+  async insertRootKeyIfAbsent(key: StoredKey): Promise<boolean> {
+    // No conflict target: the one-active-root index and the key_hash unique both make it a no-op.
+    const rows = await this.q(`${INSERT_KEY} ON CONFLICT DO NOTHING RETURNING id`, insertParams(key));
+    return rows.length === 1;
+  }
+
+  async findActiveRootKey(): Promise<StoredKey | null> {
+    const rows = await this.q<KeyRow>(`SELECT ${KEY_COLUMNS} FROM auth.api_keys WHERE root AND revoked_at IS NULL AND expires_at IS NULL`);
+    return rows[0] ? toKey(rows[0]) : null;
+  }
+
+  async getKey(orgId: string, id: string): Promise<StoredKey | null> {
+    const rows = await this.q<KeyRow>(`SELECT ${KEY_COLUMNS} FROM auth.api_keys WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    return rows[0] ? toKey(rows[0]) : null;
+  }
+
+  async findKeyByHash(keyHash: string): Promise<StoredKey | null> {
+    const rows = await this.q<KeyRow>(`SELECT ${KEY_COLUMNS} FROM auth.api_keys WHERE key_hash = $1`, [keyHash]);
+    return rows[0] ? toKey(rows[0]) : null;
+  }
+
+  async listKeys(orgId: string, limit: number, after?: ListPosition): Promise<StoredKey[]> {
+    const rows = after
+      ? await this.q<KeyRow>(
+          `SELECT ${KEY_COLUMNS} FROM auth.api_keys WHERE org_id = $1 AND revoked_at IS NULL AND (created_at, id) < ($3, $4)
+           ORDER BY created_at DESC, id DESC LIMIT $2`,
+          [orgId, limit, after.createdAt, after.id],
+        )
+      : await this.q<KeyRow>(
+          `SELECT ${KEY_COLUMNS} FROM auth.api_keys WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC LIMIT $2`,
+          [orgId, limit],
+        );
+    return rows.map(toKey);
+  }
+
+  async updateKey(orgId: string, id: string, patch: KeyPatch): Promise<StoredKey | null> {
+    const sets: string[] = [];
+    const params: unknown[] = [orgId, id];
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (patch.name !== undefined) set("name", patch.name);
+    if (patch.scopes !== undefined) set("scopes", patch.scopes);
+    if (patch.metadata !== undefined) set("metadata", JSON.stringify(patch.metadata));
+    if (patch.expiresAt !== undefined) set("expires_at", patch.expiresAt);
+    if (patch.rateLimit !== undefined) set("rate_limit", patch.rateLimit && JSON.stringify(patch.rateLimit));
+    const assignments = sets.length ? sets.join(", ") : "name = name";
+    const rows = await this.q<KeyRow>(
+      `UPDATE auth.api_keys SET ${assignments} WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING ${KEY_COLUMNS}`,
+      params,
+    );
+    return rows[0] ? toKey(rows[0]) : null;
+  }
+
+  async revokeKey(orgId: string, id: string, at: Date): Promise<StoredKey | null> {
+    const rows = await this.q<KeyRow>(
+      `UPDATE auth.api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE org_id = $1 AND id = $2 RETURNING ${KEY_COLUMNS}`,
+      [orgId, id, at],
+    );
+    return rows[0] ? toKey(rows[0]) : null;
+  }
+
+  async rotateKey(orgId: string, id: string, successor: StoredKey, end: RotationEnd): Promise<StoredKey | null> {
+    return this.tx(async (c) => {
+      // End the old key first: for a root key this frees the one-active-root index for the successor.
+      const column = "revokedAt" in end ? "revoked_at" : "expires_at";
+      const at = "revokedAt" in end ? end.revokedAt : end.expiresAt;
+      const { rows } = await c.query<KeyRow>(
+        `UPDATE auth.api_keys SET ${column} = $3, superseded_by = $4
+         WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL AND superseded_by IS NULL RETURNING ${KEY_COLUMNS}`,
+        [orgId, id, at, successor.id],
+      );
+      if (!rows[0]) return null;
+      await c.query(INSERT_KEY, insertParams(successor));
+      return toKey(rows[0]);
+    });
+  }
+
+  async touchKey(id: string, at: Date, minIntervalMs: number): Promise<void> {
+    await this.q(
+      "UPDATE auth.api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2 - make_interval(secs => $3))",
+      [id, at, minIntervalMs / 1000],
+    );
+  }
+}
