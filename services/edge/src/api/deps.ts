@@ -1,0 +1,22 @@
+/**
+ * What the management API needs from the edge process: typed clients of the auth and audit
+ * services, the process config (body limit) and the logger.
+ */
+import type { GenService } from "@bufbuild/protobuf/codegenv2";
+import type { Config, Logger, RpcClient } from "@datahub/runtime";
+import type { auth, audit } from "@datahub/proto";
+
+type MethodsOf<S> = S extends GenService<infer T> ? T : never;
+
+/** Method table of `datahub.auth.v1.AuthService`. */
+export type AuthMethods = MethodsOf<typeof auth.AuthService>;
+/** Method table of `datahub.audit.v1.AuditService`. */
+export type AuditMethods = MethodsOf<typeof audit.AuditService>;
+
+/** Dependencies of {@link createManagementApi}. */
+export interface ManagementApiDeps {
+  auth: RpcClient<AuthMethods>;
+  audit: RpcClient<AuditMethods>;
+  config: Config;
+  logger: Logger;
+}
