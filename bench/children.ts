@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+/** A process the bench started; it is killed when the bench exits, fails or is interrupted. */
+export interface BenchChild {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  /** The last 64 KiB of stdout+stderr, for error messages. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Options for {@link spawnChild}. */
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Resolve once a line of the child's output matches; the match is returned. */
+  ready?: RegExp;
+  /** How long to wait for `ready` before killing the child and failing. */
+  readyTimeoutMs?: number;
+  /** Copy the child's output to this process's stderr (for debugging). */
+  echo?: boolean;
+}
+
+const live = new Set<BenchChild>();
+let cleanupInstalled = false;
+
+/**
+ * Children run in their own process group (detached) so that a child which itself spawns
+ * processes (npx, a CLI) is killed whole; because of that, Ctrl-C does not reach them by itself,
+ * and these handlers do it instead.
+ */
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on("exit", killAllNow);
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(sig, () => {
+      killAllNow();
+      process.exit(130);
+    });
+  }
+  process.on("uncaughtException", (err) => {
+    killAllNow();
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+  try {
+    process.kill(-proc.pid, signal);
+  } catch {
+    try {
+      proc.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Synchronously SIGKILLs every child still alive (used on exit paths where nothing can wait). */
+export function killAllNow(): void {
+  for (const c of live) killGroup(c.proc, "SIGKILL");
+  live.clear();
+}
+
+/** Stops every child still alive, gracefully. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live].map((c) => c.stop()));
+}
+
+/**
+ * Spawns `command args` as a bench child. With `ready`, resolves only once a line of its output
+ * matches (e.g. `READY 12345`), and fails with the child's output if it exits or times out first.
+ */
+export async function spawnChild(
+  name: string,
+  command: string,
+  args: string[],
+  opts: SpawnOptions = {},
+): Promise<{ child: BenchChild; match: RegExpMatchArray | null }> {
+  installCleanup();
+  const proc = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let buf = "";
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const child: BenchChild = {
+    name,
+    proc,
+    output: () => buf,
+    async stop(graceMs = 5000) {
+      live.delete(child);
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      killGroup(proc, "SIGTERM");
+      const timer = setTimeout(() => killGroup(proc, "SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  live.add(child);
+
+  let onLine: ((line: string) => void) | undefined;
+  let pending = "";
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    if (opts.echo) process.stderr.write(`[${name}] ${text}`);
+    buf = (buf + text).slice(-65536);
+    pending += text;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) onLine?.(line);
+  };
+  proc.stdout!.on("data", onData);
+  proc.stderr!.on("data", onData);
+
+  if (!opts.ready) return { child, match: null };
+  const ready = opts.ready;
+  const timeoutMs = opts.readyTimeoutMs ?? 30_000;
+  try {
+    const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name}: not ready after ${timeoutMs} ms`)), timeoutMs);
+      onLine = (line) => {
+        const m = line.match(ready);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m);
+        }
+      };
+      proc.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${name}: exited (${signal ?? code}) before it was ready`));
+      });
+      proc.once("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    onLine = undefined;
+    return { child, match };
+  } catch (err) {
+    await child.stop(1000);
+    const tail = buf.split("\n").slice(-30).join("\n");
+    throw new Error(`${(err as Error).message}\n--- ${name} output (tail) ---\n${tail}`);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Measures the unary RPC stacks DataHub could use between the edge and its services:
+ *   node --import tsx bench/rpc-transport.ts
+ * (a) @grpc/grpc-js client → grpc-js server (the runtime's createRpcClient and GrpcHost),
+ * (b) connect-node gRPC client → the same grpc-js server,
+ * (c) connect-node gRPC client → connect-node server (connectNodeAdapter on node:http2).
+ * Each with the same protobuf-es messages — a Check with one descriptor and a CheckBatch of 64
+ * groups — 64 calls in flight (throughput) and one at a time (latency). The server runs in a child
+ * process on 127.0.0.1; RPC_BENCH_SECONDS (default 4) bounds each measurement.
+ * Writes the table into docs/benchmarks.md under "gRPC transport" unless RPC_BENCH_NO_WRITE=1.
+ */
+import { fileURLToPath } from "node:url";
+import { fromJson } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ratelimit } from "@datahub/proto";
+import { createRpcClient } from "@datahub/runtime";
+import { spawnChild } from "./children";
+import { fmt, markdownTable, quantile } from "./stats";
+import { machineFacts, writeSection } from "./report";
+
+const SECONDS = Number(process.env.RPC_BENCH_SECONDS ?? 4);
+const IN_FLIGHT = 64;
+const BATCH_GROUPS = 64;
+
+// Built from JSON so the bench compiles whether 64-bit fields are generated as number or bigint.
+function descriptor(i: number) {
+  return { key: `{k:dh_bench${i}}:route:/`, limit: 10_000, windowMs: 1000, cost: 1, algorithm: "ALGORITHM_SLIDING_LOG" };
+}
+const CHECK = fromJson(ratelimit.CheckRequestSchema, { descriptors: [descriptor(0)] });
+const BATCH = fromJson(ratelimit.CheckBatchRequestSchema, {
+  requests: Array.from({ length: BATCH_GROUPS }, (_, i) => ({ descriptors: [descriptor(i)] })),
+});
+
+/** One call of each payload through some client stack. */
+interface Caller {
+  check(): Promise<unknown>;
+  batch(): Promise<unknown>;
+  close(): void;
+}
+
+function grpcJsCaller(port: number): Caller {
+  const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000 });
+  return { check: () => c.check(CHECK), batch: () => c.checkBatch(BATCH), close: () => c.close() };
+}
+
+function connectCaller(port: number): Caller {
+  const c = createClient(ratelimit.RateLimitService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
+  return { check: () => c.check(CHECK, { timeoutMs: 5000 }), batch: () => c.checkBatch(BATCH, { timeoutMs: 5000 }), close: () => {} };
+}
+
+interface Result {
+  callsPerSec: number;
+  cpuUsPerCall: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** `IN_FLIGHT` workers calling back to back for `seconds`; counts completions and client CPU. */
+async function throughput(call: () => Promise<unknown>, seconds: number): Promise<{ callsPerSec: number; cpuUsPerCall: number }> {
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (performance.now() < until) {
+        await call();
+        done++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { callsPerSec: done / elapsed, cpuUsPerCall: (cpu.user + cpu.system) / done };
+}
+
+/** One call at a time for `seconds`; per-call latency in ms. */
+async function latency(call: () => Promise<unknown>, seconds: number): Promise<number[]> {
+  const until = performance.now() + seconds * 1000;
+  const out: number[] = [];
+  while (performance.now() < until) {
+    const t = performance.now();
+    await call();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+async function measure(call: () => Promise<unknown>): Promise<Result> {
+  await latency(call, 0.5); // warm-up: connection, JIT
+  const tp = await throughput(call, SECONDS);
+  const lat = await latency(call, SECONDS / 2);
+  return { ...tp, p50Ms: quantile(lat, 0.5), p99Ms: quantile(lat, 0.99) };
+}
+
+const CASES = [
+  { id: "a", label: "grpc-js client → grpc-js server", server: "grpc-js", client: grpcJsCaller },
+  { id: "b", label: "connect-node client → grpc-js server", server: "grpc-js", client: connectCaller },
+  { id: "c", label: "connect-node client → connect-node server", server: "connect", client: connectCaller },
+] as const;
+
+async function main(): Promise<void> {
+  const facts = await machineFacts();
+  const rows: string[][] = [];
+  const serverScript = fileURLToPath(new URL("./rpc-server.ts", import.meta.url));
+  for (const c of CASES) {
+    // A fresh server per case, so no case inherits another's warm state or connections.
+    const { child, match } = await spawnChild(`rpc-server ${c.server}`, process.execPath, ["--import", "tsx", serverScript, c.server], {
+      ready: /^READY (\d+)/,
+    });
+    const caller = c.client(Number(match![1]));
+    try {
+      for (const [payload, call] of [["Check ×1", caller.check], [`CheckBatch ×${BATCH_GROUPS}`, caller.batch]] as const) {
+        const r = await measure(call);
+        const row = [`(${c.id}) ${c.label}`, payload, fmt(r.callsPerSec), fmt(r.cpuUsPerCall), fmt(r.p50Ms, 2), fmt(r.p99Ms, 2)];
+        console.log(row.join("  |  "));
+        rows.push(row);
+      }
+    } finally {
+      caller.close();
+      await child.stop();
+    }
+  }
+  const table = markdownTable(
+    ["case", "payload", `calls/s (${IN_FLIGHT} in flight)`, "client CPU µs/call", "sequential p50 ms", "sequential p99 ms"],
+    rows,
+  );
+  console.log(`\n${table}`);
+  if (process.env.RPC_BENCH_NO_WRITE !== "1") {
+    const body = [
+      `Command: \`node --import tsx bench/rpc-transport.ts\` (RPC_BENCH_SECONDS=${SECONDS}), run ${new Date().toISOString()}.`,
+      `Machine: ${facts}. Server in a child process on 127.0.0.1, one client connection, handler without I/O.`,
+      "",
+      table,
+    ].join("\n");
+    const path = await writeSection("gRPC transport", body);
+    console.log(`\nwrote ${path} (section "gRPC transport"; the conclusion paragraph is kept)`);
+  }
+}
+
+await main();
