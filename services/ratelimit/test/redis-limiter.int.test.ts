@@ -1,0 +1,130 @@
+import { Redis } from "ioredis";
+import { createRedis, withTimeout } from "@datahub/runtime";
+import { captureLogger, freePort, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
+import { RateLimitUnavailableError, RedisRateLimiter, type DescriptorInput } from "../src/index";
+import { ALGORITHMS } from "../src/algorithms";
+import { buildGroupScript } from "../src/algorithms/group-script";
+import { describeLimiterBehaviour } from "./behaviour";
+import { deleteKeys, listKeys, stallableProxy } from "./redis-helpers";
+
+const prefix = `rltest${uniqueSuffix()}`;
+const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+const limiter = new RedisRateLimiter({ client: redis, prefix, maxLogLimit: 10_000, timeoutMs: 2000 });
+const d = (key: string, limit: number, windowMs = 2000, cost = 1): DescriptorInput => ({ key, limit, windowMs, cost, algorithm: 0 });
+const redisNowMs = async () => {
+  const [s, us] = await redis.time();
+  return Number(s) * 1000 + Number(us) / 1000;
+};
+
+afterAll(async () => {
+  await deleteKeys(redis, prefix);
+  redis.disconnect();
+});
+
+describeLimiterBehaviour(
+  "RedisRateLimiter",
+  async () => ({ limiter, advance: (ms) => new Promise((r) => setTimeout(r, ms)), tolerance: 40 }),
+);
+
+describe("RedisRateLimiter on a real Redis", () => {
+  it("leaves a TTL on every key it touches, equal to the time until the log empties", async () => {
+    const w = 3000;
+    await limiter.check([[d("{ttl}:a", 2, w), d("{ttl}:b", 5, w)]]);
+    await limiter.check([[d("{ttl}:a", 2, w), d("{ttl}:b", 5, w)]]);
+    const [[denied, refused]] = await limiter.check([[d("{ttl}:a", 2, w), d("{ttl}:b", 5, w)]]);
+    expect(denied!.allowed).toBe(false);
+    expect(refused!.allowed).toBe(true);
+    const keys = await listKeys(redis, prefix);
+    expect(keys).toEqual(expect.arrayContaining([`${prefix}:rl:{ttl}:a`, `${prefix}:rl:{ttl}:b`]));
+    for (const k of keys) {
+      const pttl = await redis.pttl(k);
+      expect(pttl).toBeGreaterThan(0);
+      expect(pttl).toBeLessThanOrEqual(w);
+    }
+    const pttl = await redis.pttl(`${prefix}:rl:{ttl}:a`);
+    expect(denied!.resetAfterMs - pttl).toBeGreaterThanOrEqual(0);
+    expect(denied!.resetAfterMs - pttl).toBeLessThan(15);
+  });
+
+  it("computes retry_after_ms from the stored scores, exact to the millisecond", async () => {
+    const k = "{retry}:a";
+    const w = 5000;
+    await limiter.check([[d(k, 3, w)]]);
+    await new Promise((r) => setTimeout(r, 30));
+    await limiter.check([[d(k, 3, w, 2)]]);
+    const before = await redisNowMs();
+    const [[x]] = await limiter.check([[d(k, 3, w, 2)]]);
+    const after = await redisNowMs();
+    const scores = (await redis.zrange(`${prefix}:rl:${k}`, 0, -1, "WITHSCORES")).filter((_, i) => i % 2 === 1).map(Number);
+    expect(scores).toHaveLength(3);
+    // cost 2 over a full log of 3 needs the 2 oldest gone: the second-oldest entry's expiry
+    const expiryMs = scores[1]! / 1000 + w;
+    expect(x!.allowed).toBe(false);
+    expect(x!.retryAfterMs).toBeGreaterThanOrEqual(Math.floor(expiryMs - after));
+    expect(x!.retryAfterMs).toBeLessThanOrEqual(Math.ceil(expiryMs - before));
+  });
+
+  it("adds exactly `cost` unique members, even many at once", async () => {
+    const k = `${prefix}:rl:{bulk}:a`;
+    await limiter.check([[d("{bulk}:a", 5000, 5000, 1200)]]);
+    await limiter.check([[d("{bulk}:a", 5000, 5000, 1)]]);
+    expect(await redis.zcard(k)).toBe(1201);
+  });
+
+  it("never undercounts when two scripts see the same microsecond (members stay unique)", async () => {
+    // The group script with TIME frozen: both runs get the same timestamp, so the second one's
+    // first-choice members collide with the first one's and ZADD NX must move on to fresh names.
+    const frozen = buildGroupScript([...ALGORITHMS.values()]).replace("redis.call('TIME')", "{ '1700000000', '123456' }");
+    expect(frozen).toContain("{ '1700000000', '123456' }");
+    const key = `${prefix}:rl:{frozen}:a`;
+    const run = () => redis.eval(frozen, 1, key, 1, 10, 60_000, 3) as Promise<number[]>;
+    expect(await run()).toEqual([1, 10, 7, 60_000, 0]);
+    expect(await run()).toEqual([1, 10, 4, 60_000, 0]);
+    expect(await redis.zcard(key)).toBe(6);
+    expect(new Set(await redis.zrange(key, 0, -1)).size).toBe(6);
+  });
+
+  it("admits exactly the limit under a concurrent burst", async () => {
+    const calls = Array.from({ length: 300 }, () => limiter.check([[d("{burst}:a", 120)]]));
+    const out = await Promise.all(calls);
+    expect(out.filter(([[x]]) => x!.allowed)).toHaveLength(120);
+    expect(await redis.zcard(`${prefix}:rl:{burst}:a`)).toBe(120);
+  });
+});
+
+describe("RedisRateLimiter when Redis fails", () => {
+  const { logger } = captureLogger("silent");
+
+  it("fails fast with RateLimitUnavailableError when Redis is unreachable", async () => {
+    const port = await freePort(); // nothing listens here
+    const client = createRedis({ urls: [`redis://127.0.0.1:${port}`], cluster: false, name: "t", commandTimeoutMs: 50, options: { enableOfflineQueue: false } }, logger);
+    const errors: Error[] = [];
+    const rl = new RedisRateLimiter({ client, prefix, maxLogLimit: 100, timeoutMs: 70, onError: (e) => errors.push(e) });
+    const started = Date.now();
+    await expect(rl.check([[d("{down}:a", 5)], [d("{down}:b", 5)]])).rejects.toThrow(RateLimitUnavailableError);
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(errors).toHaveLength(2);
+    client.disconnect();
+  });
+
+  it("fails within the command timeout when Redis stalls, and recovers when it answers again", async () => {
+    const target = new URL(TEST_REDIS_URL);
+    const proxy = await stallableProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const client = createRedis({ urls: [`redis://127.0.0.1:${proxy.port}`], cluster: false, name: "t", commandTimeoutMs: 50, options: { enableOfflineQueue: false } }, logger);
+    await withTimeout(new Promise((r) => client.once("ready", r)), 2000);
+    const errors: Error[] = [];
+    const rl = new RedisRateLimiter({ client, prefix, maxLogLimit: 100, timeoutMs: 70, onError: (e) => errors.push(e) });
+    expect((await rl.check([[d("{slow}:a", 5)]]))[0]![0]!.allowed).toBe(true);
+    proxy.stall();
+    const started = Date.now();
+    await expect(rl.check([[d("{slow}:a", 5)]])).rejects.toThrow(RateLimitUnavailableError);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(45);
+    expect(took).toBeLessThan(150);
+    expect(errors.length).toBeGreaterThan(0);
+    proxy.resume();
+    expect((await rl.check([[d("{slow}:b", 5)]]))[0]![0]!.allowed).toBe(true);
+    client.disconnect();
+    await proxy.close();
+  });
+});
