@@ -1,0 +1,77 @@
+import { fileURLToPath } from "node:url";
+import { audit } from "@datahub/proto";
+import { Counter, createPgPool, metric, migrate, type Config, type DatahubModule, type Logger } from "@datahub/runtime";
+import { startPartitionMaintenance } from "./partitions";
+import { createAuditService } from "./server";
+import { PgLogStore } from "./store/pg-store";
+
+const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
+
+/** Statement timeout of the audit pool; a store call slower than this fails with UNAVAILABLE. */
+const STATEMENT_TIMEOUT_MS = 10_000;
+
+/**
+ * Applies the audit service's migrations (schema `audit`) to `config.databaseUrls.audit`.
+ * @returns names of the migrations applied by this call.
+ */
+export function migrateAudit(config: Config, logger: Logger): Promise<string[]> {
+  return migrate({ databaseUrl: config.databaseUrls.audit, schema: "audit", dir: MIGRATIONS_DIR, logger });
+}
+
+/**
+ * The audit service: stores request logs batched by the edge in day partitions of
+ * `audit.request_logs`, keeps per-minute usage rollups, answers log and usage queries, and
+ * drops partitions past the retention.
+ */
+export const auditModule: DatahubModule = {
+  name: "audit",
+  requires: ["grpc"],
+  async start(ctx) {
+    const { config, logger, registry } = ctx;
+    await migrateAudit(config, logger);
+    const pool = createPgPool(
+      config.databaseUrls.audit,
+      { applicationName: "datahub-audit", max: 10, statementTimeoutMs: STATEMENT_TIMEOUT_MS },
+      logger,
+    );
+    const inserted = metric(registry, "datahub_audit_rows_inserted_total", () => new Counter({
+      name: "datahub_audit_rows_inserted_total",
+      help: "Request log rows stored by the audit service.",
+      registers: [registry],
+    }));
+    const dropped = metric(registry, "datahub_audit_partitions_dropped_total", () => new Counter({
+      name: "datahub_audit_partitions_dropped_total",
+      help: "Day partitions of audit.request_logs dropped by retention.",
+      registers: [registry],
+    }));
+
+    const maintenance = startPartitionMaintenance(
+      pool,
+      {
+        partitionsAhead: config.audit.partitionsAhead,
+        retentionDays: config.audit.retentionDays,
+        onResult: (r) => dropped.inc(r.dropped.length),
+      },
+      logger,
+    );
+    await maintenance.runNow();
+
+    const store = new PgLogStore(pool);
+    ctx.grpc.addService(
+      audit.AuditService,
+      createAuditService(store, { logger, timeoutMs: STATEMENT_TIMEOUT_MS, onInserted: (n) => inserted.inc(n) }),
+    );
+    ctx.health.addCheck("postgres", async () => {
+      await pool.query("SELECT 1");
+      return true;
+    });
+
+    return {
+      info: { pool },
+      async stop() {
+        maintenance.stop();
+        await pool.end();
+      },
+    };
+  },
+};

@@ -1,0 +1,148 @@
+/**
+ * Every SQL statement PgLogStore issues, as builders, so scripts/explain-10m.ts can EXPLAIN the
+ * exact text the store runs. Timestamps cross the wire as Unix ms (float8) and are converted with
+ * `to_timestamp(ms / 1000)`, an immutable function, so partition pruning happens at plan time.
+ */
+import { GRANULARITY_MS, type MinuteRollup } from "../usage";
+import type { LogEntry, LogQuery, UsageQuery } from "./types";
+
+/** A parameterized statement. */
+export interface Sql {
+  text: string;
+  values: unknown[];
+}
+
+/** Columns of a LogEntry, in the order `rowToEntry` reads them. */
+const SELECT_COLUMNS = `round(extract(epoch FROM ts) * 1000)::bigint AS ts_ms, id, org_id, key_id, request_id, method, path,
+  route, status, duration_ms, gateway_ms, client_ip, user_agent, bytes_in, bytes_out, trace_id, error`;
+
+const ms = (param: number) => `to_timestamp($${param}::float8 / 1000)`;
+
+/** One multi-row INSERT for the whole batch: 16 array parameters, one row per array index. */
+export function appendLogsSql(entries: readonly LogEntry[]): Sql {
+  const cols: unknown[][] = Array.from({ length: 16 }, () => new Array(entries.length));
+  entries.forEach((e, i) => {
+    const row = [e.timestampMs, e.orgId, e.keyId, e.requestId, e.method, e.path, e.route, e.status, e.durationMs,
+      e.gatewayMs, e.clientIp, e.userAgent, e.bytesIn, e.bytesOut, e.traceId, e.error];
+    row.forEach((v, c) => (cols[c]![i] = v));
+  });
+  return {
+    text: `INSERT INTO audit.request_logs (ts, org_id, key_id, request_id, method, path, route, status, duration_ms,
+  gateway_ms, client_ip, user_agent, bytes_in, bytes_out, trace_id, error)
+SELECT to_timestamp(t / 1000), o, k, r, m, p, ro, s, d, g, ip, ua, bi, bo, tr, er
+FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int2[],
+  $9::float4[], $10::float4[], $11::text[], $12::text[], $13::int8[], $14::int8[], $15::text[], $16::text[])
+  AS u(t, o, k, r, m, p, ro, s, d, g, ip, ua, bi, bo, tr, er)`,
+    values: cols,
+  };
+}
+
+/** Adds a batch's per-minute rollups to `audit.usage_minute` (counts and histogram buckets summed). */
+export function upsertUsageSql(rollups: readonly MinuteRollup[]): Sql {
+  return {
+    text: `INSERT INTO audit.usage_minute AS u (org_id, key_id, minute, requests, errors, rate_limited, latency_buckets)
+SELECT o, k, to_timestamp(m / 1000), r, e, rl, h::bigint[]
+FROM unnest($1::text[], $2::text[], $3::float8[], $4::int8[], $5::int8[], $6::int8[], $7::text[]) AS x(o, k, m, r, e, rl, h)
+ON CONFLICT (org_id, key_id, minute) DO UPDATE SET
+  requests = u.requests + EXCLUDED.requests,
+  errors = u.errors + EXCLUDED.errors,
+  rate_limited = u.rate_limited + EXCLUDED.rate_limited,
+  latency_buckets = ARRAY(
+    SELECT coalesce(a, 0) + coalesce(b, 0)
+    FROM unnest(u.latency_buckets, EXCLUDED.latency_buckets) WITH ORDINALITY AS t(a, b, i) ORDER BY i)`,
+    values: [
+      rollups.map((r) => r.orgId),
+      rollups.map((r) => r.keyId),
+      rollups.map((r) => r.minuteMs),
+      rollups.map((r) => r.requests),
+      rollups.map((r) => r.errors),
+      rollups.map((r) => r.rateLimited),
+      rollups.map((r) => `{${r.latency.join(",")}}`),
+    ],
+  };
+}
+
+/** Escapes LIKE's wildcards so a path prefix matches literally (backslash is LIKE's default escape). */
+export function likePrefix(prefix: string): string {
+  return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + "%";
+}
+
+/**
+ * One page of a log query, newest first. Fetches `limit + 1` rows: the extra row only tells
+ * whether a next page exists. The redundant `ts <= cursor` lets the planner prune partitions,
+ * which it cannot do from the row comparison alone.
+ */
+export function queryLogsSql(q: LogQuery): Sql {
+  const values: unknown[] = [q.orgId];
+  const where = ["org_id = $1"];
+  const add = (v: unknown, clause: (n: number) => string) => {
+    values.push(v);
+    where.push(clause(values.length));
+  };
+  if (q.keyId !== undefined) add(q.keyId, (n) => `key_id = $${n}`);
+  if (q.status !== undefined) add(q.status, (n) => `status = $${n}`);
+  if (q.method !== undefined) add(q.method, (n) => `method = $${n}`);
+  if (q.pathPrefix !== undefined) add(likePrefix(q.pathPrefix), (n) => `path LIKE $${n}`);
+  if (q.fromMs !== undefined) add(q.fromMs, (n) => `ts >= ${ms(n)}`);
+  if (q.toMs !== undefined) add(q.toMs, (n) => `ts < ${ms(n)}`);
+  if (q.cursor) {
+    add(q.cursor.tsMs, (n) => `ts <= ${ms(n)}`);
+    const tsParam = values.length;
+    add(q.cursor.id, (n) => `(ts, id) < (${ms(tsParam)}, $${n}::bigint)`);
+  }
+  values.push(q.limit + 1);
+  return {
+    text: `SELECT ${SELECT_COLUMNS}
+FROM audit.request_logs
+WHERE ${where.join(" AND ")}
+ORDER BY ts DESC, id DESC
+LIMIT $${values.length}`,
+    values,
+  };
+}
+
+/** The newest record with a request id in an org (request ids repeat when clients reuse them). */
+export function getLogSql(orgId: string, requestId: string): Sql {
+  return {
+    text: `SELECT ${SELECT_COLUMNS}
+FROM audit.request_logs
+WHERE org_id = $1 AND request_id = $2
+ORDER BY ts DESC, id DESC
+LIMIT 1`,
+    values: [orgId, requestId],
+  };
+}
+
+/**
+ * Usage buckets from the per-minute rollups: counts summed, histograms summed element-wise.
+ * Sparse (only buckets with rows); the store fills the gaps.
+ */
+export function usageSql(q: UsageQuery): Sql {
+  const values: unknown[] = [q.orgId, q.fromMs, q.toMs, `${GRANULARITY_MS[q.granularity] / 1000} seconds`];
+  let keyFilter = "";
+  if (q.keyId !== undefined) {
+    values.push(q.keyId);
+    keyFilter = ` AND key_id = $${values.length}`;
+  }
+  return {
+    text: `WITH m AS (
+  SELECT date_bin($4::interval, minute, timestamptz 'epoch') AS bucket, requests, errors, rate_limited, latency_buckets
+  FROM audit.usage_minute
+  WHERE org_id = $1 AND minute >= ${ms(2)} AND minute < ${ms(3)}${keyFilter}
+), totals AS (
+  SELECT bucket, sum(requests) AS requests, sum(errors) AS errors, sum(rate_limited) AS rate_limited
+  FROM m GROUP BY bucket
+), hist AS (
+  SELECT bucket, array_agg(c ORDER BY i) AS latency
+  FROM (SELECT m.bucket, h.i, sum(h.c) AS c
+        FROM m CROSS JOIN LATERAL unnest(m.latency_buckets) WITH ORDINALITY AS h(c, i)
+        GROUP BY m.bucket, h.i) s
+  GROUP BY bucket
+)
+SELECT round(extract(epoch FROM t.bucket) * 1000)::bigint AS bucket_ms, t.requests::bigint AS requests,
+  t.errors::bigint AS errors, t.rate_limited::bigint AS rate_limited, h.latency::bigint[] AS latency
+FROM totals t JOIN hist h USING (bucket)
+ORDER BY t.bucket`,
+    values,
+  };
+}
