@@ -60,7 +60,7 @@ export class MemoryKeyStore implements KeyStore {
   async listKeys(orgId: string, limit: number, after?: ListPosition): Promise<StoredKey[]> {
     return [...this.keys.values()]
       .filter((k) => k.orgId === orgId && !k.revokedAt)
-      .filter((k) => !after || newerFirst(after, k) > 0)
+      .filter((k) => !after || newerFirst(after, k) < 0) // strictly older than the cursor
       .sort(newerFirst)
       .slice(0, limit)
       .map(clone);

@@ -189,7 +189,7 @@ export class PgKeyStore implements KeyStore {
 
   async touchKey(id: string, at: Date, minIntervalMs: number): Promise<void> {
     await this.q(
-      "UPDATE auth.api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2 - make_interval(secs => $3))",
+      "UPDATE auth.api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2::timestamptz - make_interval(secs => $3::float8))",
       [id, at, minIntervalMs / 1000],
     );
   }

@@ -1,0 +1,102 @@
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { auth } from "@datahub/proto";
+import { eventually } from "@datahub/runtime/testing";
+import { newOrg, startAuth, type AuthHarness } from "./auth-harness";
+
+let h: AuthHarness;
+beforeAll(async () => {
+  h = await startAuth();
+});
+afterAll(() => h.close());
+
+describe("key lifecycle over gRPC", () => {
+  it("creates and lists orgs; the root org exists from start-up", async () => {
+    const id = await newOrg(h, "Acme");
+    const { orgs } = await h.client.listOrgs({});
+    expect(orgs.map((o) => o.name)).toEqual(expect.arrayContaining(["root", "Acme"]));
+    const acme = orgs.find((o) => o.id === id)!;
+    expect(timestampMs(acme.createdAt!)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("create → get → verify → update → rotate → revoke", async () => {
+    const orgId = await newOrg(h);
+    const expires = Date.now() + 3600_000;
+    const created = await h.client.createKey({
+      orgId,
+      name: "billing",
+      scopes: ["orders:read", "keys:*"],
+      metadata: { team: "billing", n: 3 },
+      expiresAt: timestampFromMs(expires),
+      rateLimit: { limit: 100n, windowSeconds: 60n, algorithm: "gcra" },
+    });
+    expect(created.key).toMatch(/^dh_[0-9A-Za-z]{38}$/);
+    const key = created.apiKey!;
+    expect(key).toMatchObject({ orgId, name: "billing", prefix: created.key.slice(3, 11), scopes: ["orders:read", "keys:*"], revoked: false, root: false });
+    expect(key.metadata).toEqual({ team: "billing", n: 3 });
+    expect(timestampMs(key.expiresAt!)).toBe(expires);
+    expect(key.rateLimit).toMatchObject({ limit: 100n, windowSeconds: 60n, algorithm: "gcra" });
+
+    const got = await h.client.getKey({ orgId, id: key.id });
+    expect(got.apiKey).toMatchObject({ id: key.id, name: "billing" });
+
+    const v = await h.client.verifyKey({ key: created.key });
+    expect(v).toMatchObject({ valid: true, code: auth.VerifyCode.VALID, keyId: key.id, orgId, scopes: ["orders:read", "keys:*"], root: false });
+    expect(v.rateLimit).toMatchObject({ limit: 100n, windowSeconds: 60n, algorithm: "gcra" });
+    expect(timestampMs(v.expiresAt!)).toBe(expires);
+    // last_used_at is written in the background.
+    await eventually(async () => (await h.client.getKey({ orgId, id: key.id })).apiKey?.lastUsedAt !== undefined);
+
+    const renamed = await h.client.updateKey({ orgId, id: key.id, name: "billing-2" });
+    expect(renamed.apiKey).toMatchObject({ name: "billing-2", scopes: ["orders:read", "keys:*"] });
+    expect(renamed.apiKey!.expiresAt).toBeDefined();
+    const cleared = await h.client.updateKey({ orgId, id: key.id, clearExpiresAt: true, clearRateLimit: true, scopes: { values: ["orders:write"] } });
+    expect(cleared.apiKey).toMatchObject({ name: "billing-2", scopes: ["orders:write"] });
+    expect(cleared.apiKey!.expiresAt).toBeUndefined();
+    expect(cleared.apiKey!.rateLimit).toBeUndefined();
+
+    const rotated = await h.client.rotateKey({ orgId, id: key.id, gracePeriodSeconds: 300 });
+    expect(rotated.key).not.toBe(created.key);
+    expect(rotated.apiKey).toMatchObject({ name: "billing-2", scopes: ["orders:write"], orgId });
+    const old = await h.client.verifyKey({ key: created.key });
+    expect(old.code).toBe(auth.VerifyCode.VALID);
+    expect(Math.abs(timestampMs(old.expiresAt!) - (Date.now() + 300_000))).toBeLessThan(10_000);
+    expect((await h.client.verifyKey({ key: rotated.key })).code).toBe(auth.VerifyCode.VALID);
+
+    await h.client.revokeKey({ orgId, id: rotated.apiKey!.id });
+    await h.client.revokeKey({ orgId, id: rotated.apiKey!.id }); // idempotent
+    expect((await h.client.verifyKey({ key: rotated.key })).code).toBe(auth.VerifyCode.REVOKED);
+    expect((await h.client.getKey({ orgId, id: rotated.apiKey!.id })).apiKey!.revoked).toBe(true);
+  });
+
+  it("rotation with the default grace revokes the old key at once", async () => {
+    const orgId = await newOrg(h);
+    const created = await h.client.createKey({ orgId, name: "x" });
+    const rotated = await h.client.rotateKey({ orgId, id: created.apiKey!.id });
+    expect((await h.client.verifyKey({ key: created.key })).code).toBe(auth.VerifyCode.REVOKED);
+    expect((await h.client.verifyKey({ key: rotated.key })).valid).toBe(true);
+  });
+
+  it("lists keys newest first with cursor pagination, without revoked keys", async () => {
+    const orgId = await newOrg(h);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await h.client.createKey({ orgId, name: `k${i}` })).apiKey!.id);
+    await h.client.revokeKey({ orgId, id: ids[4]! });
+    const seen: string[] = [];
+    let cursor = "";
+    let pages = 0;
+    do {
+      const page = await h.client.listKeys({ orgId, limit: 2, cursor });
+      seen.push(...page.apiKeys.map((k) => k.name));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(["k3", "k2", "k1", "k0"]);
+    expect(pages).toBe(2);
+    expect((await h.client.listKeys({ orgId })).apiKeys).toHaveLength(4);
+  });
+
+  it("reports ready with postgres and redis checks, and serves grpc health", async () => {
+    const report = await h.runner.health.report();
+    expect(report).toEqual({ ready: true, checks: { postgres: true, redis: true } });
+  });
+});
