@@ -23,6 +23,7 @@ export interface SpawnOptions {
 }
 
 const live = new Set<BenchChild>();
+const tracked = new Set<ChildProcess>();
 let cleanupInstalled = false;
 
 /**
@@ -64,6 +65,18 @@ function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
 export function killAllNow(): void {
   for (const c of live) killGroup(c.proc, "SIGKILL");
   live.clear();
+  for (const p of tracked) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  tracked.clear();
+}
+
+/**
+ * Registers a short-lived process started elsewhere (the load tool, via execFile) so that it is
+ * killed too when the bench is interrupted; it is forgotten once it exits.
+ */
+export function trackProcess(proc: ChildProcess): void {
+  installCleanup();
+  tracked.add(proc);
+  proc.once("exit", () => tracked.delete(proc));
 }
 
 /** Stops every child still alive, gracefully. */

@@ -1,8 +1,16 @@
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
+import { trackProcess } from "./children";
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/** execFile, with the process registered for kill-on-interrupt. */
+function run(file: string, args: string[], opts: { timeout: number; killSignal?: NodeJS.Signals; maxBuffer?: number }) {
+  const p = execFileAsync(file, args, opts);
+  trackProcess(p.child);
+  return p;
+}
 
 /** What one load run measured. */
 export interface LoadResult {

@@ -1,0 +1,148 @@
+/**
+ * `npm run bench` (contract §8): one run on one machine, side by side —
+ *   upstream alone · bare node:http + undici proxy · DataHub full pipeline · DataHub split —
+ * with the same load tool and settings for every row; prints the table, the 40 % bar, the
+ * "every request logged" check, and writes them to docs/benchmarks.md ("Full pipeline").
+ * Env: BENCH_DURATION_S (10), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
+ *      BENCH_ONLY=upstream,bare,datahub,split (all), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output).
+ */
+import { fileURLToPath } from "node:url";
+import { spawnChild, stopAll } from "./children";
+import { detectLoadTool, describeLoad, LOAD_TOOL_HINT, runLoad, type LoadOptions, type LoadTool } from "./load";
+import { checkEveryRequestLogged, type AuditCheck } from "./audit-check";
+import { BENCH_ROUTE, cliAvailable, CLI, createBenchKey, migrateStack, prepareStackEnv, startAllInOne, startSplit, type StackEnv } from "./stack";
+import { machineFacts, pipelineTable, writeSection, type PipelineRow } from "./report";
+import { fmt } from "./stats";
+
+const BAR = 0.4;
+const ROWS = ["upstream", "bare", "datahub", "split"] as const;
+type RowId = (typeof ROWS)[number];
+const NAMES: Record<RowId, string> = { upstream: "upstream alone", bare: "bare proxy", datahub: "DataHub full pipeline", split: "DataHub split" };
+
+function intEnv(name: string, dflt: number): number {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`${name} must be a non-negative integer`);
+  return v;
+}
+
+function selectedRows(): Set<RowId> {
+  const raw = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean) ?? [...ROWS];
+  const bad = raw.filter((r) => !(ROWS as readonly string[]).includes(r));
+  if (bad.length) throw new Error(`BENCH_ONLY: unknown row(s) ${bad.join(", ")}; expected ${ROWS.join(",")}`);
+  return new Set(raw as RowId[]);
+}
+
+const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
+const PATH = "/bench/item";
+
+/** Loads DataHub (all-in-one or split) with a key made through its API, then checks the audit trail. */
+async function datahubRow(tool: LoadTool, base: Omit<LoadOptions, "url">, env: StackEnv, id: "datahub" | "split"): Promise<{ row: PipelineRow; audit: AuditCheck }> {
+  const stack = id === "datahub" ? await startAllInOne(env) : await startSplit(env);
+  try {
+    const key = await createBenchKey(stack, env, id);
+    const result = await runLoad(tool, { ...base, url: `${stack.edgeUrl}${PATH}`, headers: { Authorization: `Bearer ${key.key}` } });
+    const audit = await checkEveryRequestLogged({
+      databaseUrl: env.databaseUrl,
+      keyId: key.keyId,
+      metricsUrl: stack.edgeMetricsUrl,
+      route: BENCH_ROUTE,
+      loadCounted: result.requests + (result.warmupRequests ?? 0),
+    });
+    return { row: { name: NAMES[id], result }, audit };
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  const only = selectedRows();
+  const tool = await detectLoadTool();
+  if (!tool) {
+    console.error(LOAD_TOOL_HINT);
+    return 2;
+  }
+  const base = { connections: intEnv("BENCH_CONNECTIONS", 64), durationS: intEnv("BENCH_DURATION_S", 10), warmupS: intEnv("BENCH_WARMUP_S", 2) };
+  const facts = await machineFacts();
+  const started = new Date().toISOString();
+  console.log(`machine: ${facts}\nload: ${describeLoad(tool, base)}\n`);
+
+  const rows: PipelineRow[] = [];
+  const audits: Array<{ name: string; audit: AuditCheck }> = [];
+  const notes: string[] = [];
+  const { child: upstream, match } = await spawnChild("upstream", process.execPath, ["--import", "tsx", script("./upstream.ts")], { ready: /^READY (\d+)/ });
+  const upstreamUrl = `http://127.0.0.1:${match![1]}`;
+
+  if (only.has("upstream")) rows.push({ name: NAMES.upstream, result: await runLoad(tool, { ...base, url: `${upstreamUrl}${PATH}` }) });
+  if (only.has("bare")) {
+    const { child, match: m } = await spawnChild("bare proxy", process.execPath, ["--import", "tsx", script("./bare-proxy.ts"), upstreamUrl], { ready: /^READY (\d+)/ });
+    rows.push({ name: NAMES.bare, result: await runLoad(tool, { ...base, url: `http://127.0.0.1:${m![1]}${PATH}` }) });
+    await child.stop();
+  }
+  const stackRows = (["datahub", "split"] as const).filter((r) => only.has(r));
+  if (stackRows.length && !cliAvailable()) notes.push(`DataHub rows not run: ${CLI} does not exist yet.`);
+  else if (stackRows.length) {
+    const env = await prepareStackEnv(upstreamUrl);
+    try {
+      await migrateStack(env);
+      for (const id of stackRows) {
+        try {
+          const { row, audit } = await datahubRow(tool, base, env, id);
+          rows.push(row);
+          audits.push({ name: row.name, audit });
+        } catch (err) {
+          notes.push(`${NAMES[id]} failed: ${(err as Error).message.split("\n").slice(0, 12).join("\n    ")}`);
+        }
+      }
+    } finally {
+      await env.cleanup();
+    }
+  }
+  await upstream.stop();
+
+  const lines: string[] = [];
+  const bare = rows.find((r) => r.name === NAMES.bare)?.result;
+  let ok = true;
+  for (const r of rows.filter((x) => x.name.startsWith("DataHub"))) {
+    const share = bare ? r.result.requestsPerSec / bare.requestsPerSec : Number.NaN;
+    const pass = share >= BAR && r.result.non2xx === 0 && r.result.socketErrors === 0;
+    ok &&= pass;
+    lines.push(`${pass ? "PASS" : "FAIL"} ${r.name}: ${fmt(100 * share)} % of the bare proxy's throughput (bar ≥ ${BAR * 100} %), ${r.result.non2xx} non-2xx, ${r.result.socketErrors} socket errors (bar: zero).`);
+  }
+  for (const { name, audit: a } of audits) {
+    ok &&= a.pass;
+    lines.push(
+      `${a.pass ? "PASS" : "FAIL"} ${name}, every request logged: audit.request_logs holds ${fmt(a.auditRows)} rows for the bench key; ` +
+        `the edge answered ${fmt(a.edgeAnswered)} (${fmt(a.edgeNon2xx)} non-2xx) on route "${BENCH_ROUTE}"; ${tool} counted ${fmt(a.loadCounted)} (warm-up included).`,
+    );
+  }
+  if (notes.length) ok = false;
+  const table = pipelineTable(rows);
+  console.log(`${table}\n\n${[...lines, ...notes.map((n) => `NOTE ${n}`)].join("\n")}`);
+
+  if (process.env.BENCH_NO_WRITE !== "1") {
+    const body = [
+      `Command: \`npm run bench\` (BENCH_ONLY=${[...only].join(",")}), run ${started}.`,
+      `Machine: ${facts}. Every process on 127.0.0.1; DataHub with LOG_LEVEL=warn, one route \`/\` requiring a scope, with a Redis sliding-log limit of 10,000 per second per key.`,
+      `Load: ${describeLoad(tool, base)}; path \`${PATH}\`; the upstream answers a 54-byte JSON body.`,
+      "",
+      table,
+      "",
+      ...lines.map((l) => `- ${l}`),
+      ...notes.map((n) => `- NOTE ${n}`),
+    ].join("\n");
+    console.log(`\nwrote ${await writeSection("Full pipeline", body)}`);
+  }
+  return ok ? 0 : 1;
+}
+
+main().then(
+  async (code) => {
+    await stopAll();
+    process.exit(code);
+  },
+  async (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    await stopAll();
+    process.exit(1);
+  },
+);
