@@ -1,0 +1,116 @@
+/**
+ * The edge as a runner module: wires the key cache (+ pushed invalidations), the rate-limit
+ * batcher, the audit shipper, the route table (+ reloads), the forwarder and the `/v1` API into
+ * the pipeline, and serves it on `config.ports.edge`.
+ */
+import { audit, auth, ratelimit } from "@datahub/proto";
+import type { DatahubModule } from "@datahub/runtime";
+import { createManagementApi } from "./api/index";
+import { AuditShipper } from "./audit/shipper";
+import { KeyCache } from "./auth/key-cache";
+import { subscribeInvalidations } from "./auth/invalidation";
+import { CorsPolicy, PROXIED_SECURITY_HEADERS, securityHeaders } from "./headers";
+import { createEdgeMetrics } from "./metrics";
+import { createPipeline } from "./pipeline";
+import { Forwarder } from "./proxy/forward";
+import { RoutesSource } from "./proxy/routes-source";
+import { CheckBatcher } from "./ratelimit/batcher";
+import { RequestLog } from "./request-log";
+import { Responder } from "./respond";
+import { startEdgeServer } from "./server";
+
+/** Longest wait for a rate-limit batch: a slow ratelimit service must not stall traffic (fail open). */
+const RATELIMIT_TIMEOUT_MS = 500;
+
+/** The public HTTP(S) edge: `/v1` management API and proxy routes. */
+export const edgeModule: DatahubModule = {
+  name: "edge",
+  requires: ["ops"],
+  after: ["auth", "ratelimit", "audit", "webhooks"],
+  async start(ctx) {
+    const { config, logger, registry, health } = ctx;
+    const log = logger.child({ module: "edge" });
+    const metrics = createEdgeMetrics(registry);
+    const authClient = ctx.client(auth.AuthService, config.addresses.auth);
+    const ratelimitClient = ctx.client(ratelimit.RateLimitService, config.addresses.ratelimit);
+    const auditClient = ctx.client(audit.AuditService, config.addresses.audit);
+
+    const routes = await RoutesSource.create({ path: config.configPath, logger: log });
+
+    const keys = new KeyCache({
+      verify: (key) => authClient.verifyKey({ key }),
+      ttlMs: config.authCache.ttlMs,
+      negativeTtlMs: config.authCache.negativeTtlMs,
+      staleTtlMs: config.authCache.staleTtlMs,
+      size: config.authCache.size,
+      onResult: (result) => metrics.authCache.inc({ result }),
+    });
+    const subscriber = subscribeInvalidations(config, keys, log);
+
+    let lastRateLimitError = 0;
+    const limits = new CheckBatcher({
+      send: (req) => ratelimitClient.checkBatch(req, { timeoutMs: Math.min(config.rpcTimeoutMs, RATELIMIT_TIMEOUT_MS) }),
+      onFailOpen: (n) => metrics.ratelimitDecisions.inc({ decision: "failed_open" }, n),
+      onError: (err) => {
+        // At most one line per 10 s: an outage must not flood the log.
+        if (Date.now() - lastRateLimitError > 10_000) {
+          lastRateLimitError = Date.now();
+          log.warn({ err: { message: (err as Error).message } }, "ratelimit service failed; failing open");
+        }
+      },
+    });
+
+    const shipper = new AuditShipper({
+      append: (records) => auditClient.appendLogs({ records }),
+      batchSize: config.audit.batchSize,
+      bufferSize: config.audit.bufferSize,
+      flushMs: config.audit.flushMs,
+      logger: log,
+      registry,
+    });
+    shipper.start();
+
+    const security = securityHeaders(config.tls !== undefined);
+    const proxiedSecurity: Record<string, string> = {};
+    for (const name of PROXIED_SECURITY_HEADERS) if (security[name] !== undefined) proxiedSecurity[name] = security[name];
+    const cors = new CorsPolicy(config.corsOrigins);
+    const responder = new Responder(security, cors);
+    const forwarder = new Forwarder({ responder, cors, proxiedSecurity, proto: config.tls ? "https" : "http" });
+    const requestLog = new RequestLog(metrics, log, shipper);
+    const api = createManagementApi({ auth: authClient, audit: auditClient, config, logger: log });
+
+    let draining = false;
+    const handler = createPipeline({
+      config,
+      logger: log,
+      health,
+      routes,
+      keys,
+      limits,
+      forwarder,
+      responder,
+      requestLog,
+      cors,
+      security,
+      api,
+      isDraining: () => draining,
+    });
+    const server = await startEdgeServer({ config, handler, requestLog, security });
+    log.info({ port: server.port, tls: config.tls !== undefined }, "edge listening");
+
+    return {
+      info: { port: server.port },
+      reload: async () => {
+        if (await routes.reload()) forwarder.retain(routes.current.origins());
+      },
+      async stop() {
+        draining = true;
+        routes.close();
+        await server.close(config.shutdown.timeoutMs);
+        await forwarder.close();
+        await shipper.stop(config.shutdown.timeoutMs);
+        await subscriber.close();
+      },
+    };
+  },
+};

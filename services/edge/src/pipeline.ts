@@ -1,0 +1,232 @@
+/**
+ * The edge pipeline (contract §6), in order: request id → timing → authentication → rate
+ * limiting → authorization (route scopes) → handler (`/v1` management API or proxy) → request log.
+ * Every response carries `X-Request-Id` and `Server-Timing`; a request that fails a stage is
+ * still logged (the log is the response's `close` listener, attached first).
+ *
+ * Hot-path rules: no per-request closures, one SHA-256 (the key-cache lookup), a synchronous
+ * cache hit, and one shared CheckBatch RPC per event-loop turn for rate limits.
+ */
+import { ServerResponse, type IncomingMessage } from "node:http";
+import { hasAllScopes, isWellFormedApiKey, requestIdFrom, type Config, type Health, type Logger } from "@datahub/runtime";
+import type { RequestContext } from "./context";
+import type { EdgeRequest, EdgeResponse } from "./exchange";
+import { serverTiming, type CorsPolicy, type HeaderMap } from "./headers";
+import type { Responder } from "./respond";
+import type { RequestLog } from "./request-log";
+import { traceFrom } from "./trace";
+import { keyFromHeaders, queryCarriesKey } from "./auth/extract";
+import type { KeyCache } from "./auth/key-cache";
+import type { CheckBatcher } from "./ratelimit/batcher";
+import { rateLimitHeaders } from "./ratelimit/headers";
+import { anonymousPolicies, keyPolicies, type PolicyGroup } from "./ratelimit/policies";
+import type { Forwarder } from "./proxy/forward";
+import type { Route } from "./proxy/route-table";
+import type { RoutesSource } from "./proxy/routes-source";
+
+/** The `/v1` management API handler (from `./api`). */
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void;
+
+/** Everything the pipeline uses. */
+export interface PipelineDeps {
+  config: Config;
+  logger: Logger;
+  health: Health;
+  routes: RoutesSource;
+  keys: KeyCache;
+  limits: CheckBatcher;
+  forwarder: Forwarder;
+  responder: Responder;
+  requestLog: RequestLog;
+  cors: CorsPolicy;
+  security: HeaderMap;
+  api: ApiHandler;
+  /** True once the server is shutting down: answers close their connection. */
+  isDraining(): boolean;
+}
+
+/** Same body for no, malformed, unknown, revoked and expired keys: nothing to probe. */
+const UNAUTHORIZED_DETAIL = "A valid API key is required: send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.";
+const WWW_AUTHENTICATE = { "www-authenticate": 'Bearer realm="datahub"' };
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|\\/i;
+
+function clientIpOf(req: EdgeRequest): string {
+  const ip = req.socket.remoteAddress ?? "";
+  return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+}
+
+/** Adds Server-Timing just before the management API's headers go out (express sets them itself). */
+function writeHeadWithTiming(this: EdgeResponse, ...args: unknown[]): unknown {
+  if (!this.hasHeader("server-timing")) this.setHeader("server-timing", serverTiming(process.hrtime.bigint() - this.ctx.startedAt));
+  return (ServerResponse.prototype.writeHead as (...a: unknown[]) => unknown).apply(this, args);
+}
+
+/** Builds the request handler of the edge server. */
+export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: EdgeResponse) => void {
+  const { config, responder, keys, limits, requestLog, cors } = deps;
+  const maxBody = config.limits.maxBodyBytes;
+
+  /** Anonymous limit first (slows key guessing), then the one 401 answer. */
+  async function unauthenticated(req: EdgeRequest, res: EdgeResponse): Promise<void> {
+    const group = anonymousPolicies(res.ctx.clientIp, deps.routes.current.defaults.anonymousRateLimit);
+    if (await limited(res, group)) return;
+    responder.problem(res, 401, "unauthorized", UNAUTHORIZED_DETAIL, WWW_AUTHENTICATE);
+  }
+
+  /** Runs one rate-limit group; answers 429 and returns true when it is denied. Fails open. */
+  async function limited(res: EdgeResponse, group: PolicyGroup): Promise<boolean> {
+    const decisions = await limits.check(group.descriptors);
+    if (decisions === null) return false;
+    let denied = false;
+    for (const d of decisions) if (!d.allowed) denied = true;
+    res.rateLimit = rateLimitHeaders(group, decisions, denied);
+    if (denied) responder.problem(res, 429, "rate-limited", "Too many requests: a rate limit that applies to this request is exhausted.");
+    return denied;
+  }
+
+  function tooLarge(res: EdgeResponse, limit: number): boolean {
+    const cl = res.req.headers["content-length"];
+    if (cl === undefined) return false;
+    const n = Number(cl);
+    res.bytesIn = n;
+    if (!(n > limit)) return false;
+    responder.problem(res, 413, "payload-too-large", `The request body is larger than ${limit} bytes.`, { connection: "close" });
+    return true;
+  }
+
+  async function handle(req: EdgeRequest, res: EdgeResponse, path: string, search: string): Promise<void> {
+    try {
+      await stages(req, res, path, search);
+    } catch (err) {
+      fail(res, err);
+    }
+  }
+
+  async function stages(req: EdgeRequest, res: EdgeResponse, path: string, search: string): Promise<void> {
+    const ctx = res.ctx;
+    const isV1 = path === "/v1" || path.startsWith("/v1/");
+    const table = deps.routes.current;
+    const route: Route | undefined = isV1 ? undefined : table.match(path);
+    ctx.route = isV1 ? "/v1" : route !== undefined ? route.name : "";
+
+    if (search.length > 1 && queryCarriesKey(search.slice(1))) {
+      responder.problem(res, 400, "api-key-in-query", "API keys are not accepted in the query string; send the key in the Authorization or X-API-Key header, and rotate a key that was sent in a URL.");
+      return;
+    }
+
+    // Authentication (a public route needs none: it is limited per client IP instead).
+    if (route !== undefined && route.public) {
+      if (await limited(res, anonymousPolicies(ctx.clientIp, table.defaults.anonymousRateLimit, route.name, route.rateLimit))) return;
+    } else {
+      const key = keyFromHeaders(req.headers);
+      if (key === undefined || !isWellFormedApiKey(key)) return unauthenticated(req, res);
+      const pending = keys.lookup(key);
+      const result = pending instanceof Promise ? await pending : pending;
+      if (result.status === "unavailable") {
+        responder.problem(res, 503, "auth-unavailable", "The key could not be verified right now; retry shortly.", { "retry-after": "1" });
+        return;
+      }
+      if (result.status === "invalid") return unauthenticated(req, res);
+      const p = result.principal;
+      ctx.principal = p;
+      // Rate limiting.
+      const group = keyPolicies(p.keyId, p.rateLimit, route !== undefined ? route.name : "", route?.rateLimit, table.defaults.rateLimit);
+      if (await limited(res, group)) return;
+      // Authorization.
+      if (route !== undefined && route.scopes.length > 0 && !hasAllScopes(p.scopes, route.scopes)) {
+        responder.problem(res, 403, "forbidden", "The API key lacks a scope this route requires.");
+        return;
+      }
+    }
+
+    // Handler.
+    if (isV1) {
+      if (tooLarge(res, maxBody)) return;
+      const headers = responder.baseHeaders(res);
+      delete headers["server-timing"];
+      for (const name in headers) res.setHeader(name, headers[name]!);
+      res.writeHead = writeHeadWithTiming as typeof res.writeHead;
+      deps.api(req, res, ctx);
+      return;
+    }
+    if (route === undefined) {
+      responder.problem(res, 404, "not-found", "No route matches this path.");
+      return;
+    }
+    if (route.methods !== undefined && !route.methods.has(req.method ?? "")) {
+      responder.problem(res, 405, "method-not-allowed", `This route accepts ${route.allow}.`, { allow: route.allow });
+      return;
+    }
+    const limit = route.maxBodyBytes ?? maxBody;
+    if (tooLarge(res, limit)) return;
+    deps.forwarder.forward(req, res, route, search, limit);
+  }
+
+  function fail(res: EdgeResponse, err: unknown): void {
+    deps.logger.error({ err, requestId: res.ctx.requestId }, "edge pipeline failed");
+    responder.problem(res, 500, "internal", "The gateway failed to handle this request.");
+  }
+
+  async function health(res: EdgeResponse, path: string): Promise<void> {
+    res.skipLog = true;
+    if (path === "/healthz") return responder.json(res, 200, '{"status":"ok"}');
+    try {
+      const { ready, checks } = await deps.health.report();
+      const status = ready ? "ready" : deps.health.isDraining ? "draining" : "not ready";
+      responder.json(res, ready ? 200 : 503, JSON.stringify({ status, checks }));
+    } catch (err) {
+      fail(res, err);
+    }
+  }
+
+  return function edgeRequest(req: EdgeRequest, res: EdgeResponse): void {
+    // Request id and timing come first: everything after, errors included, carries them.
+    const startedAt = process.hrtime.bigint();
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    let path = q === -1 ? url : url.slice(0, q);
+    let search = q === -1 ? "" : url.slice(q);
+    if (path.charCodeAt(0) !== 47) {
+      // absolute-form (`GET http://host/path`): keep only path and query.
+      try {
+        const u = new URL(url);
+        path = u.pathname;
+        search = u.search;
+      } catch {
+        path = "/";
+      }
+    }
+    const headers = req.headers;
+    const trace = traceFrom(headers.traceparent);
+    res.ctx = {
+      requestId: requestIdFrom(headers["x-request-id"]),
+      startedAt,
+      receivedAtMs: Date.now(),
+      clientIp: clientIpOf(req),
+      principal: undefined,
+      route: "",
+      traceId: trace.traceId,
+      traceparent: trace.traceparent,
+      error: undefined,
+      upstreamNs: 0n,
+    };
+    res.path = path;
+    res.socketBytesAtStart = req.socket.bytesWritten;
+    res.on("close", requestLog.onClose);
+    if (deps.isDraining()) res.shouldKeepAlive = false;
+
+    if (path === "/healthz" || path === "/readyz") {
+      void health(res, path);
+      return;
+    }
+    if (req.method === "OPTIONS" && headers["access-control-request-method"] !== undefined && (path.startsWith("/v1") || cors.allows(headers.origin))) {
+      responder.preflight(res, headers.origin);
+      return;
+    }
+    if (DOT_SEGMENT.test(path)) {
+      responder.problem(res, 400, "invalid-path", "The path must not contain `.` or `..` segments or backslashes.");
+      return;
+    }
+    void handle(req, res, path, search);
+  };
+}

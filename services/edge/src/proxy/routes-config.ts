@@ -1,0 +1,149 @@
+/**
+ * `datahub.yaml` (contract §5): proxy routes and default policies, parsed with `yaml` and
+ * validated with zod. A bad file is rejected with one message naming the field
+ * (`routes[1].upstream: expected an http(s) URL`).
+ */
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { z } from "zod";
+import { ALGORITHM_NAMES, type RateLimitPolicy } from "../ratelimit/policies";
+
+/** Thrown for an unreadable or invalid routes file. */
+export class RoutesConfigError extends Error {
+  override name = "RoutesConfigError";
+}
+
+const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+const rateLimitSchema = z.strictObject({
+  limit: z.number().int().min(1),
+  windowSeconds: z.number().int().min(1).max(86_400 * 31),
+  algorithm: z.enum(ALGORITHM_NAMES as [string, ...string[]]).optional(),
+});
+
+const upstreamSchema = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.search === "" && u.hash === "" && u.username === "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "expected an http(s) URL without query, fragment or credentials" },
+);
+
+const routeSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "expected 1-64 of [A-Za-z0-9_.-]" }),
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*$/, { message: "expected an absolute path starting with /" })
+    .refine((p) => !p.startsWith("/v1/") && p !== "/v1" && p !== "/healthz" && p !== "/readyz", { message: "/v1, /healthz and /readyz are reserved by the gateway" })
+    .refine((p) => !/(^|\/)\.\.?(\/|$)/.test(p), { message: "must not contain . or .. segments" }),
+  upstream: upstreamSchema,
+  methods: z
+    .array(z.string().transform((m) => m.toUpperCase()).pipe(z.enum(HTTP_METHODS)))
+    .min(1)
+    .optional(),
+  scopes: z.array(z.string().min(1)).default([]),
+  public: z.boolean().default(false),
+  stripPath: z.boolean().default(false),
+  timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
+  rateLimit: rateLimitSchema.optional(),
+  maxBodyBytes: z.number().int().min(0).optional(),
+});
+
+const fileSchema = z.strictObject({
+  routes: z.array(routeSchema).default([]),
+  defaults: z
+    .strictObject({
+      rateLimit: rateLimitSchema.default({ limit: 1000, windowSeconds: 60 }),
+      anonymousRateLimit: rateLimitSchema.default({ limit: 60, windowSeconds: 60 }),
+    })
+    .default({ rateLimit: { limit: 1000, windowSeconds: 60 }, anonymousRateLimit: { limit: 60, windowSeconds: 60 } }),
+});
+
+/** One validated route. */
+export interface RouteConfig {
+  name: string;
+  /** Normalised prefix: no trailing slash except for `/`. */
+  path: string;
+  upstream: string;
+  methods?: string[];
+  scopes: string[];
+  public: boolean;
+  stripPath: boolean;
+  timeoutMs: number;
+  rateLimit?: RateLimitPolicy;
+  maxBodyBytes?: number;
+}
+
+/** The whole validated file. */
+export interface RoutesConfig {
+  routes: RouteConfig[];
+  defaults: { rateLimit: RateLimitPolicy; anonymousRateLimit: RateLimitPolicy };
+}
+
+/** The built-in configuration when there is no datahub.yaml. */
+export const DEFAULT_ROUTES_CONFIG: RoutesConfig = Object.freeze({
+  routes: [],
+  defaults: { rateLimit: { limit: 1000, windowSeconds: 60 }, anonymousRateLimit: { limit: 60, windowSeconds: 60 } },
+});
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || "(root)";
+}
+
+/** Validates parsed YAML; throws RoutesConfigError naming the first bad field. */
+export function validateRoutesConfig(raw: unknown): RoutesConfig {
+  const parsed = fileSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
+    const message = issue.code === "unrecognized_keys" ? "unknown field" : issue.message;
+    throw new RoutesConfigError(`${fieldPath(path)}: ${message}`);
+  }
+  const routes = parsed.data.routes.map((r) => ({ ...r, path: r.path.length > 1 ? r.path.replace(/\/+$/, "") || "/" : r.path }));
+  const seen = new Map<string, number>();
+  routes.forEach((r, i) => {
+    if (seen.has(r.name)) throw new RoutesConfigError(`routes[${i}].name: duplicate route name "${r.name}"`);
+    seen.set(r.name, i);
+  });
+  const paths = new Map<string, number>();
+  routes.forEach((r, i) => {
+    if (paths.has(r.path)) throw new RoutesConfigError(`routes[${i}].path: duplicate path "${r.path}" (also routes[${paths.get(r.path)}])`);
+    paths.set(r.path, i);
+  });
+  return { routes, defaults: parsed.data.defaults };
+}
+
+/** Parses YAML text and validates it. */
+export function parseRoutesConfig(text: string): RoutesConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new RoutesConfigError(`invalid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  return validateRoutesConfig(raw);
+}
+
+/**
+ * Reads and validates a datahub.yaml.
+ * @throws RoutesConfigError whose message names the file and the bad field.
+ */
+export async function loadRoutesConfig(path: string): Promise<RoutesConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new RoutesConfigError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return parseRoutesConfig(text);
+  } catch (err) {
+    throw new RoutesConfigError(`${path}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Holds the current route table and replaces it on SIGHUP (`reload()`) or when the file changes
+ * (fs.watch on its directory, debounced: editors replace files by rename). A bad new file is
+ * logged and the old table kept, so a typo never takes routes down.
+ */
+import { watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
+import type { Logger } from "@datahub/runtime";
+import { DEFAULT_ROUTES_CONFIG, loadRoutesConfig } from "./routes-config";
+import { RouteTable } from "./route-table";
+
+/** Options for {@link RoutesSource}. */
+export interface RoutesSourceOptions {
+  /** datahub.yaml path; undefined = built-in defaults and no routes. */
+  path: string | undefined;
+  logger: Logger;
+  /** Called after every successful swap (e.g. to retire unused upstream pools). */
+  onChange?: (table: RouteTable) => void;
+  /** Debounce of file-change events (default 100 ms). */
+  debounceMs?: number;
+}
+
+/** The live route table. Start with {@link RoutesSource.create}. */
+export class RoutesSource {
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private reloading: Promise<boolean> | undefined;
+
+  private constructor(
+    private readonly opts: RoutesSourceOptions,
+    /** The current table; read it once per request. */
+    public current: RouteTable,
+  ) {}
+
+  /** Loads the file (throwing a RoutesConfigError naming the bad field) and starts watching it. */
+  static async create(opts: RoutesSourceOptions): Promise<RoutesSource> {
+    const table = new RouteTable(opts.path ? await loadRoutesConfig(opts.path) : DEFAULT_ROUTES_CONFIG);
+    const source = new RoutesSource(opts, table);
+    if (opts.path) source.watch(opts.path);
+    opts.logger.info({ routes: table.routes.map((r) => r.name), config: opts.path ?? null }, "proxy routes loaded");
+    return source;
+  }
+
+  /** Re-reads the file; resolves true when a new table is in place, false when the old one was kept. */
+  reload(): Promise<boolean> {
+    // Serialise reloads: a change event during a reload runs after it.
+    const run = async (): Promise<boolean> => {
+      if (!this.opts.path) return false;
+      try {
+        const next = new RouteTable(await loadRoutesConfig(this.opts.path));
+        this.current = next;
+        this.opts.onChange?.(next);
+        this.opts.logger.info({ routes: next.routes.map((r) => r.name) }, "proxy routes reloaded");
+        return true;
+      } catch (err) {
+        this.opts.logger.error({ err: { message: (err as Error).message } }, "proxy routes not reloaded; keeping the previous table");
+        return false;
+      }
+    };
+    const next = (this.reloading ?? Promise.resolve(false)).then(run, run);
+    this.reloading = next;
+    return next;
+  }
+
+  /** Stops watching the file. */
+  close(): void {
+    clearTimeout(this.timer);
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private watch(path: string): void {
+    const file = basename(path);
+    try {
+      this.watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
+        if (name !== null && name !== file) return;
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.reload(), this.opts.debounceMs ?? 100);
+      });
+      this.watcher.on("error", (err) => this.opts.logger.warn({ err: { message: err.message } }, "cannot watch routes file; SIGHUP still reloads"));
+    } catch (err) {
+      this.opts.logger.warn({ err: { message: (err as Error).message } }, "cannot watch routes file; SIGHUP still reloads");
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The last stage of the pipeline: for every request (every status, failed stages included) one
+ * pino access-log line, the HTTP metrics, and one record pushed to the audit shipper. Runs on the
+ * response's `close` event, which fires for completed and aborted exchanges alike.
+ */
+import type { Logger } from "@datahub/runtime";
+import type { AuditShipper, LogRecordInit } from "./audit/shipper";
+import type { EdgeResponse } from "./exchange";
+import { normaliseMethod, UNMATCHED_ROUTE, type EdgeMetrics } from "./metrics";
+
+/** nginx's "client closed request": the client went away before the answer started. */
+export const CLIENT_CLOSED = 499;
+
+const MAX_PATH = 2048;
+const MAX_UA = 512;
+
+/** Writes the request log of each exchange. */
+export class RequestLog {
+  /** The `close` listener to attach to each response (shared, uses `this` = the response). */
+  readonly onClose: (this: EdgeResponse) => void;
+
+  constructor(
+    private readonly metrics: EdgeMetrics,
+    private readonly logger: Logger,
+    private readonly shipper: AuditShipper,
+  ) {
+    const self = this;
+    this.onClose = function (this: EdgeResponse) {
+      self.finish(this);
+    };
+  }
+
+  /** Records one finished exchange. */
+  finish(res: EdgeResponse): void {
+    if (res.skipLog) return;
+    const ctx = res.ctx;
+    const totalNs = process.hrtime.bigint() - ctx.startedAt;
+    const status = res.headersSent ? res.statusCode : CLIENT_CLOSED;
+    if (status === CLIENT_CLOSED) ctx.error ??= "client_closed";
+    const gatewayNs = res.gatewayNs !== 0n ? res.gatewayNs : totalNs - ctx.upstreamNs;
+    const socket = res.socket ?? res.req.socket;
+    const bytesOut = socket ? Math.max(0, socket.bytesWritten - res.socketBytesAtStart) : 0;
+    this.write({
+      requestId: ctx.requestId,
+      timestampMs: BigInt(ctx.receivedAtMs),
+      method: res.req.method ?? "",
+      path: res.path.length > MAX_PATH ? res.path.slice(0, MAX_PATH) : res.path,
+      route: ctx.route,
+      status,
+      durationMs: Number(totalNs) / 1e6,
+      gatewayMs: Number(gatewayNs) / 1e6,
+      keyId: ctx.principal?.keyId ?? "",
+      orgId: ctx.principal?.orgId ?? "",
+      clientIp: ctx.clientIp,
+      userAgent: truncate(res.req.headers["user-agent"], MAX_UA),
+      bytesIn: BigInt(res.bytesIn),
+      bytesOut: BigInt(bytesOut),
+      traceId: ctx.traceId ?? "",
+      error: ctx.error ?? "",
+    }, res.upstreamStartedAt !== 0n ? ctx.upstreamNs : undefined);
+  }
+
+  /** Records an exchange from its fields (also used for requests the HTTP parser rejected). */
+  write(record: LogRecordInit & { route: string; method: string; status: number; durationMs: number; gatewayMs: number }, upstreamNs?: bigint): void {
+    const route = record.route || UNMATCHED_ROUTE;
+    const method = normaliseMethod(record.method);
+    const m = this.metrics;
+    m.requests.inc({ route, method, status: String(record.status) });
+    m.duration.observe({ route, method }, record.durationMs / 1000);
+    m.overhead.observe(record.gatewayMs / 1000);
+    if (upstreamNs !== undefined) m.upstream.observe({ route }, Number(upstreamNs) / 1e9);
+    this.logger.info(
+      {
+        requestId: record.requestId,
+        traceId: record.traceId || undefined,
+        method: record.method,
+        path: record.path,
+        route: record.route,
+        status: record.status,
+        durationMs: Math.round(record.durationMs * 100) / 100,
+        keyId: record.keyId || undefined,
+        error: record.error || undefined,
+      },
+      "request",
+    );
+    this.shipper.push(record);
+  }
+}
+
+function truncate(v: string | undefined, max: number): string {
+  if (v === undefined) return "";
+  return v.length > max ? v.slice(0, max) : v;
+}
