@@ -3,12 +3,13 @@
  * its own database and Redis prefix, and a typed client.
  */
 import { auth } from "@datahub/proto";
-import { createRpcClient, generateApiKey, startRunner, type Config, type Logger, type Runner, type RpcClient } from "@datahub/runtime";
+import { createRpcClient, generateApiKey, startRunner, type Config, type Logger, type Runner } from "@datahub/runtime";
 import { captureLogger, createTestDatabase, testConfig, testEnv, uniqueSuffix } from "@datahub/runtime/testing";
 import pg from "pg";
 import { authModule } from "../src/module";
 
-type AuthClient = RpcClient<typeof auth.AuthService extends import("@bufbuild/protobuf/codegenv2").GenService<infer T> ? T : never>;
+type AuthClient = ReturnType<typeof createAuthClient>;
+const createAuthClient = (address: string) => createRpcClient(auth.AuthService, address, { timeoutMs: 2000 });
 
 export interface AuthHarness {
   /** DATAHUB_ROOT_KEY given to the runner (undefined when the runner generated one). */
@@ -38,7 +39,7 @@ export async function startAuth(env: Record<string, string> = {}, opts: { genera
   const logs = captureLogger();
   const start = (logger: Logger) => startRunner({ config: { ...config, ports: { ...config.ports, grpc: 0, metrics: 0 } }, modules: [authModule], logger });
   let runner = await start(logs.logger);
-  const client = createRpcClient(auth.AuthService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 2000 });
+  const client = createAuthClient(`127.0.0.1:${runner.ports.grpc}`);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   return {
     rootKey,
