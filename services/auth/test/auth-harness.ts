@@ -22,7 +22,7 @@ export interface AuthHarness {
   logs: ReturnType<typeof captureLogger>;
   /** Direct SQL on the test database. */
   sql(text: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
-  /** Starts a second runner on the same database and config (a restart or another replica). */
+  /** Stops the runner and starts a new one on the same database and config; `runner` and `client` follow. */
   restart(): Promise<Runner>;
   close(): Promise<void>;
 }
@@ -39,19 +39,26 @@ export async function startAuth(env: Record<string, string> = {}, opts: { genera
   const logs = captureLogger();
   const start = (logger: Logger) => startRunner({ config: { ...config, ports: { ...config.ports, grpc: 0, metrics: 0 } }, modules: [authModule], logger });
   let runner = await start(logs.logger);
-  const client = createAuthClient(`127.0.0.1:${runner.ports.grpc}`);
+  let client = createAuthClient(`127.0.0.1:${runner.ports.grpc}`);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  pool.on("error", () => {}); // an idle client killed by the server must not crash the test process
   return {
     rootKey,
     db,
     config,
-    runner,
-    client,
+    get runner() {
+      return runner;
+    },
+    get client() {
+      return client;
+    },
     logs,
     sql: async (text, params) => (await pool.query(text, params)).rows,
     async restart() {
+      client.close(); // an open client would hold the gRPC drain until its timeout
       await runner.stop();
       runner = await start(logs.logger);
+      client = createAuthClient(`127.0.0.1:${runner.ports.grpc}`);
       return runner;
     },
     async close() {
