@@ -1,6 +1,7 @@
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { auth } from "@datahub/proto";
 import { eventually } from "@datahub/runtime/testing";
+import { openKeyAdmin } from "../src/index";
 import { newOrg, startAuth, type AuthHarness } from "./auth-harness";
 
 let h: AuthHarness;
@@ -95,7 +96,35 @@ describe("key lifecycle over gRPC", () => {
     expect((await h.client.listKeys({ orgId })).apiKeys).toHaveLength(4);
   });
 
-  it("reports ready with postgres and redis checks, and serves grpc health", async () => {
+  it("rotates the root key into a new dhr_ root key, keeping the old one for the grace period", async () => {
+    const rootOrg = (await h.client.listOrgs({})).orgs.find((o) => o.name === "root")!;
+    const current = await h.client.verifyKey({ key: h.rootKey! });
+    expect(current).toMatchObject({ valid: true, root: true, orgId: rootOrg.id });
+    const rotated = await h.client.rotateKey({ orgId: rootOrg.id, id: current.keyId, gracePeriodSeconds: 60 });
+    expect(rotated.key).toMatch(/^dhr_/);
+    expect(rotated.apiKey).toMatchObject({ root: true, scopes: ["*"] });
+    expect(await h.client.verifyKey({ key: rotated.key })).toMatchObject({ valid: true, root: true });
+    const old = await h.client.verifyKey({ key: h.rootKey! });
+    expect(old.valid).toBe(true);
+    expect(old.expiresAt).toBeDefined();
+  });
+
+  it("openKeyAdmin (the CLI's door) manages keys straight against Postgres", async () => {
+    const admin = await openKeyAdmin(h.config, h.logs.logger);
+    try {
+      const org = await admin.keys.createOrg("cli-org");
+      const issued = await admin.keys.createKey({ orgId: org.id, name: "cli", scopes: ["orders:read"] });
+      expect((await admin.keys.listKeys(org.id)).keys.map((k) => k.id)).toEqual([issued.apiKey.id]);
+      // The running service sees it at once: same database.
+      expect((await h.client.verifyKey({ key: issued.key })).valid).toBe(true);
+      await admin.keys.revokeKey(org.id, issued.apiKey.id);
+      expect((await h.client.verifyKey({ key: issued.key })).code).toBe(auth.VerifyCode.REVOKED);
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it("reports ready with postgres and redis checks", async () => {
     const report = await h.runner.health.report();
     expect(report).toEqual({ ready: true, checks: { postgres: true, redis: true } });
   });
