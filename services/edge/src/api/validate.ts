@@ -15,10 +15,21 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * A client-chosen field name is echoed only when it looks like a field name; anything else (a
+ * pasted key or secret, a huge string) is replaced, so a problem body never quotes a secret.
+ */
+function safeSegment(p: string): string {
+  return /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(p) && !/^(dhr?|whsec)_/i.test(p) ? p : "[redacted]";
+}
+
 /** `["scopes", 1]` → `scopes[1]`; `["rateLimit", "limit"]` → `rateLimit.limit`. */
 export function formatPath(path: readonly PropertyKey[], root: string): string {
   let out = "";
-  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += (out ? "." : "") + safeSegment(String(p));
+  }
   return out || root;
 }
 

@@ -18,7 +18,7 @@ export function grpcError(code: GrpcStatus, details: string): Error {
 type Call = { method: string; req: Record<string, unknown> };
 
 /** Wraps a method table as an RpcClient that records calls and can fail on demand. */
-function asClient<T>(impl: Record<string, (req: never) => unknown>, calls: Call[], failures: Map<string, Error>): T {
+function asClient<T>(impl: Record<string, (req: never) => unknown>, calls: Call[], failures: Map<string, Error | { reply: unknown }>): T {
   const out: Record<string, unknown> = { close() {} };
   for (const [name, fn] of Object.entries(impl)) {
     out[name] = async (req: Record<string, unknown>) => {
@@ -27,7 +27,8 @@ function asClient<T>(impl: Record<string, (req: never) => unknown>, calls: Call[
       if (fail) {
         failures.delete(name);
         failures.delete("*");
-        throw fail;
+        if (fail instanceof Error) throw fail;
+        return fail.reply;
       }
       return fn(req as never);
     };
@@ -44,12 +45,17 @@ export class FakeAuth {
   readonly orgs = new Map<string, auth.Org>();
   readonly keys = new Map<string, StoredKey>();
   readonly calls: Call[] = [];
-  private readonly failures = new Map<string, Error>();
+  private readonly failures = new Map<string, Error | { reply: unknown }>();
   private seq = 0;
 
   /** The next call of `method` (or of any method, `*`) fails with this gRPC status. */
   failNext(method: keyof AuthMethods | "*", code: GrpcStatus, details = "injected failure"): void {
     this.failures.set(method, grpcError(code, details));
+  }
+
+  /** The next call of `method` answers `reply` as is (e.g. a response missing a field). */
+  replyNext(method: keyof AuthMethods, reply: unknown): void {
+    this.failures.set(method, { reply });
   }
 
   /** Adds an org directly (test setup). */
@@ -162,11 +168,16 @@ const BUCKET_MS: Record<number, number> = { [audit.Granularity.MINUTE]: 60_000, 
 export class FakeAudit {
   readonly records: audit.LogRecord[] = [];
   readonly calls: Call[] = [];
-  private readonly failures = new Map<string, Error>();
+  private readonly failures = new Map<string, Error | { reply: unknown }>();
 
   /** The next call of `method` (or of any method, `*`) fails with this gRPC status. */
   failNext(method: keyof AuditMethods | "*", code: GrpcStatus, details = "injected failure"): void {
     this.failures.set(method, grpcError(code, details));
+  }
+
+  /** The next call of `method` answers `reply` as is (e.g. a response missing a field). */
+  replyNext(method: keyof AuditMethods, reply: unknown): void {
+    this.failures.set(method, { reply });
   }
 
   /** Adds a record (test setup). */
