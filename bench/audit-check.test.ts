@@ -13,11 +13,15 @@ datahub_http_request_duration_seconds_count{route="bench",method="GET"} 120355
 
 describe("sumRouteCounter", () => {
   it("sums every method and status of exactly one route and splits out non-2xx", () => {
-    expect(sumRouteCounter(METRICS, "datahub_http_requests_total", "bench")).toEqual({ total: 120355, non2xx: 10 });
+    expect(sumRouteCounter(METRICS, "datahub_http_requests_total", "bench")).toEqual({
+      total: 120355,
+      non2xx: 10,
+      byStatus: { "200": 120345, "429": 7, "502": 3 },
+    });
   });
 
   it("is zero for a route the edge never answered", () => {
-    expect(sumRouteCounter(METRICS, "datahub_http_requests_total", "missing")).toEqual({ total: 0, non2xx: 0 });
+    expect(sumRouteCounter(METRICS, "datahub_http_requests_total", "missing")).toEqual({ total: 0, non2xx: 0, byStatus: {} });
   });
 
   it("reads label values containing escaped quotes", () => {

@@ -12,6 +12,8 @@ export interface AuditCheck {
   edgeAnswered: number;
   /** The same, for statuses outside 2xx. */
   edgeNon2xx: number;
+  /** The edge's count per status code on the route. */
+  edgeByStatus: Record<string, number>;
   /** Responses the load tool counted (warm-up included). */
   loadCounted: number;
   pass: boolean;
@@ -21,9 +23,10 @@ export interface AuditCheck {
  * Sums the samples of counter `name` whose `route` label equals `route` in Prometheus text format;
  * also returns the part with a non-2xx `status` label.
  */
-export function sumRouteCounter(metricsText: string, name: string, route: string): { total: number; non2xx: number } {
+export function sumRouteCounter(metricsText: string, name: string, route: string): { total: number; non2xx: number; byStatus: Record<string, number> } {
   let total = 0;
   let non2xx = 0;
+  const byStatus: Record<string, number> = {};
   for (const line of metricsText.split("\n")) {
     if (!line.startsWith(`${name}{`)) continue;
     const m = /^[^{]+\{(.*)\}\s+(\S+)/.exec(line);
@@ -32,9 +35,11 @@ export function sumRouteCounter(metricsText: string, name: string, route: string
     if (labels.route !== route) continue;
     const v = Number(m[2]);
     total += v;
+    const status = labels.status ?? "";
+    byStatus[status] = (byStatus[status] ?? 0) + v;
     if (!/^2\d\d$/.test(labels.status ?? "")) non2xx += v;
   }
-  return { total, non2xx };
+  return { total, non2xx, byStatus };
 }
 
 async function countAuditRows(databaseUrl: string, keyId: string): Promise<number> {
@@ -49,8 +54,8 @@ async function countAuditRows(databaseUrl: string, keyId: string): Promise<numbe
 }
 
 /**
- * Reads the edge's count, then polls the audit table until it holds at least that many rows for
- * `keyId` or stops growing for `settleMs` (bounded by `timeoutMs`): audit flushes in batches.
+ * Polls the edge's count and the audit table's rows for `keyId` until they agree and hold still
+ * for 0.5 s, or the rows stop growing for `settleMs` (bounded by `timeoutMs`): audit flushes in batches.
  */
 export async function checkEveryRequestLogged(opts: {
   databaseUrl: string;
@@ -61,20 +66,24 @@ export async function checkEveryRequestLogged(opts: {
   timeoutMs?: number;
   settleMs?: number;
 }): Promise<AuditCheck> {
-  const res = await fetch(opts.metricsUrl, { signal: AbortSignal.timeout(5000) });
-  const { total: edgeAnswered, non2xx: edgeNon2xx } = sumRouteCounter(await res.text(), "datahub_http_requests_total", opts.route);
   const until = Date.now() + (opts.timeoutMs ?? 30_000);
   const settleMs = opts.settleMs ?? 3000;
   let auditRows = -1;
+  let edge = { total: 0, non2xx: 0, byStatus: {} as Record<string, number> };
   let changedAt = Date.now();
   for (;;) {
+    // The edge counts a request when it answers; requests cut off by the load tool's stop (499)
+    // may be counted a moment later, so both sides are re-read until they agree or settle.
+    const res = await fetch(opts.metricsUrl, { signal: AbortSignal.timeout(5000) });
+    edge = sumRouteCounter(await res.text(), "datahub_http_requests_total", opts.route);
     const n = await countAuditRows(opts.databaseUrl, opts.keyId);
     if (n !== auditRows) changedAt = Date.now();
     auditRows = n;
-    if (auditRows >= edgeAnswered && edgeAnswered > 0) break;
+    if (auditRows === edge.total && edge.total > 0 && Date.now() - changedAt > 500) break;
     if (Date.now() - changedAt > settleMs || Date.now() > until) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  const { total: edgeAnswered, non2xx: edgeNon2xx, byStatus: edgeByStatus } = edge;
   const pass = edgeAnswered > 0 && auditRows >= edgeAnswered && auditRows >= opts.loadCounted;
-  return { auditRows, edgeAnswered, edgeNon2xx, loadCounted: opts.loadCounted, pass };
+  return { auditRows, edgeAnswered, edgeNon2xx, edgeByStatus, loadCounted: opts.loadCounted, pass };
 }

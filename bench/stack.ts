@@ -14,8 +14,8 @@ import { generateApiKey } from "@datahub/runtime";
 import { freePort, uniqueSuffix } from "@datahub/runtime/testing";
 import { spawnChild, type BenchChild } from "./children";
 
-/** packages/cli/bin/datahub.js, run with this Node.js binary. */
-export const CLI = fileURLToPath(new URL("../packages/cli/bin/datahub.js", import.meta.url));
+/** packages/cli/bin/datahub.js (or BENCH_DATAHUB_CLI), run with this Node.js binary. */
+export const CLI = process.env.BENCH_DATAHUB_CLI ?? fileURLToPath(new URL("../packages/cli/bin/datahub.js", import.meta.url));
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const PG_BASE = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 
@@ -136,7 +136,7 @@ export async function waitForOk(url: string, timeoutMs: number, proc?: BenchChil
 
 /** Runs `datahub migrate` once for this run's database (bounded to 60 s). */
 export async function migrateStack(env: StackEnv): Promise<void> {
-  const { child } = await spawnChild("datahub migrate", process.execPath, [CLI, "migrate"], { cwd: REPO, env: env.baseEnv });
+  const { child } = await spawnChild("datahub migrate", process.execPath, cliArgs("migrate"), { cwd: REPO, env: env.baseEnv });
   const code = await Promise.race([
     new Promise<number | null>((resolve) => child.proc.once("exit", (c) => resolve(c))),
     new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 60_000)),
@@ -145,8 +145,12 @@ export async function migrateStack(env: StackEnv): Promise<void> {
   if (code !== 0) throw new Error(`datahub migrate failed (${code}):\n${child.output()}`);
 }
 
+function cliArgs(command: string): string[] {
+  return CLI.endsWith(".ts") ? ["--import", "tsx", CLI, command] : [CLI, command];
+}
+
 async function startProcess(name: string, env: NodeJS.ProcessEnv): Promise<BenchChild> {
-  const { child } = await spawnChild(name, process.execPath, [CLI, "start"], { cwd: REPO, env, echo: process.env.BENCH_ECHO === "1" });
+  const { child } = await spawnChild(name, process.execPath, cliArgs("start"), { cwd: REPO, env, echo: process.env.BENCH_ECHO === "1" });
   return child;
 }
 
