@@ -39,7 +39,7 @@ const elapsed = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
 /** Server-side synthetic rows g in [a, b]: time-ordered like real traffic; hashint8 gives stable pseudo-random columns. */
 function loadChunkSql(a: number, b: number): string {
-  const h = (salt: number) => `(hashint8(g * 7919 + ${salt}) & 2147483647)`;
+  const h = (salt: number) => `(hashint8(g::int8 * 7919 + ${salt}) & 2147483647)`;
   return `
 INSERT INTO audit.request_logs (ts, org_id, key_id, request_id, method, path, route, status, duration_ms, gateway_ms,
   client_ip, user_agent, bytes_in, bytes_out, trace_id, error)

@@ -97,6 +97,9 @@ export async function runPartitionMaintenance(pool: Pool, opts: PartitionOptions
   const result: MaintenanceResult = { skipped: false, created: [], dropped: [], moved: 0, expired: 0, usageRowsDeleted: 0 };
   const client = await pool.connect();
   let locked = false;
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken = err); // see PgLogStore.append: a dead connection emits 'error'
+  client.on("error", onError);
   try {
     await client.query(`SET lock_timeout = ${Math.max(1, Math.trunc(opts.lockTimeoutMs ?? 5000))}`);
     await client.query("SET statement_timeout = 0");
@@ -136,7 +139,8 @@ export async function runPartitionMaintenance(pool: Pool, opts: PartitionOptions
   } finally {
     if (locked) await client.query("SELECT pg_advisory_unlock($1::bigint)", [LOCK_KEY.toString()]).catch(() => {});
     await client.query("RESET lock_timeout; RESET statement_timeout").catch(() => {});
-    client.release();
+    client.off("error", onError);
+    client.release(broken);
   }
 }
 

@@ -7,7 +7,8 @@ import { toRpcError } from "./errors";
 import { MAX_BATCH, normalizeRecord, parseGetLog, parseLogQuery, parseUsageQuery } from "./validate";
 import type { LogEntry, LogStore, UsageBucket } from "./store/types";
 
-type AuditMethods = typeof audit.AuditService extends GenService<infer T> ? T : never;
+/** Method table of datahub.audit.v1.AuditService (for typed clients and handlers). */
+export type AuditMethods = typeof audit.AuditService extends GenService<infer T> ? T : never;
 
 /** A stored entry as the wire message (int64 fields are bigint in protobuf-es). */
 export function toRecord(e: LogEntry): MessageInitShape<typeof audit.LogRecordSchema> {

@@ -57,6 +57,10 @@ export class PgLogStore implements LogStore {
     if (records.length === 0) return 0;
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client emits 'error' when its connection dies; without a listener that is an
+    // uncaught exception. The failing query rejects anyway, so the event only needs recording.
+    const onError = (err: Error) => (broken = err);
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       await client.query(appendLogsSql(records));
@@ -67,6 +71,7 @@ export class PgLogStore implements LogStore {
       broken = await rollback(client, err as Error);
       throw err;
     } finally {
+      client.off("error", onError);
       client.release(broken);
     }
   }
