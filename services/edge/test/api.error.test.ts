@@ -219,6 +219,7 @@ describe("upstream service failures", () => {
     const p = expectProblem(r, 503, "service-unavailable");
     expect(r.headers.get("retry-after")).toBe("1");
     expect(p.detail).not.toContain("ECONNREFUSED");
+    expect(JSON.parse(h.logs.lines.find((l) => l.includes("ECONNREFUSED"))!).level).toBe("warn");
   });
 
   test("INTERNAL → 500 problem with a generic detail; the cause is logged once", async () => {

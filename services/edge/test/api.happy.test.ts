@@ -57,6 +57,7 @@ describe("keys", () => {
     });
     expect(r.body.createdAt).toMatch(ISO);
     expect(r.headers.get("cache-control")).toBe("no-store");
+    expect(r.headers.get("location")).toBe(`/v1/keys/${r.body.id}`);
   });
 
   test("POST /v1/keys defaults: metadata {}, expiresAt null, rateLimit null; algorithm omitted is null", async () => {

@@ -104,7 +104,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const e = toApiError(err, (cause, code) => {
       // Only the error's name, code and message: never the request body or headers.
       const c = cause instanceof Error ? cause : new Error(String(cause));
-      logger.error({ requestId: ctx.requestId, route: ctx.route, err: { name: c.name, message: c.message, code, stack: c.stack } }, "management API error");
+      const fields = { requestId: ctx.requestId, route: ctx.route, err: { name: c.name, message: c.message, code, stack: c.stack } };
+      // A service being down is an operational condition (warn); anything else is a bug (error).
+      if (code !== undefined && RETRYABLE.has(code)) logger.warn(fields, "management API: backing service unavailable");
+      else logger.error(fields, "management API error");
     });
     sendApiError(req, res, e);
   };

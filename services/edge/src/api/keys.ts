@@ -103,7 +103,8 @@ export function keysRouter(deps: ManagementApiDeps): Router {
         },
         rpcOptions(req),
       );
-      res.status(201).json(keyWithSecretJson(present(r.apiKey, "apiKey"), r.key));
+      const apiKey = present(r.apiKey, "apiKey");
+      res.status(201).location(`/v1/keys/${apiKey.id}`).json(keyWithSecretJson(apiKey, r.key));
     })
     .get(read, async (req, res) => {
       const q = parseQuery(listQuery, req);
@@ -164,7 +165,8 @@ export function keysRouter(deps: ManagementApiDeps): Router {
       const p = principalOf(req);
       if (!p.root) assertMayModify(p, await loadKey(req, orgId, id), { grantsTargetScopes: true });
       const r = await deps.auth.rotateKey({ orgId, id, gracePeriodSeconds: b.gracePeriodSeconds ?? 0 }, rpcOptions(req));
-      res.status(201).json(keyWithSecretJson(present(r.apiKey, "apiKey"), r.key));
+      const apiKey = present(r.apiKey, "apiKey");
+      res.status(201).location(`/v1/keys/${apiKey.id}`).json(keyWithSecretJson(apiKey, r.key));
     })
     .all(methodNotAllowed(["POST"]));
 
