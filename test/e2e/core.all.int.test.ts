@@ -88,7 +88,7 @@ describe("proxying", () => {
     const { key } = await createOrgAndKey(stack, { scopes: ["other:read"] });
     const unknown = "dh_" + "0".repeat(32) + "000000";
     const bodies = new Set<string>();
-    for (const headers of [{}, { authorization: "Bearer nope" }, { authorization: `Bearer ${unknown}` }, { "x-api-key": "dh_x" }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: "Bearer nope" }, { authorization: `Bearer ${unknown}` }, { "x-api-key": "dh_x" }]) {
       const r = await call(stack.edgeUrl, "GET", "/api/orders", { headers });
       expect(r.status).toBe(401);
       expect(r.headers.get("www-authenticate")).toMatch(/^Bearer/);

@@ -158,7 +158,7 @@ export async function startProcessStack(opts: StackOptions & { split: boolean })
     if (opts.split) {
       const services = { ...env, DATAHUB_TARGET: "auth,ratelimit,audit,webhooks", DATAHUB_EDGE_PORT: "0" };
       processes.push(await spawnDatahub(services));
-      const edgeEnv = { ...env, DATAHUB_TARGET: "edge", DATAHUB_METRICS_PORT: String(await freePortNear()) };
+      const edgeEnv: Record<string, string> = { ...env, DATAHUB_TARGET: "edge", DATAHUB_METRICS_PORT: String(await freePortNear()) };
       edgeEnv.DATAHUB_AUTH_ADDR = edgeEnv.DATAHUB_RATELIMIT_ADDR = edgeEnv.DATAHUB_AUDIT_ADDR = edgeEnv.DATAHUB_WEBHOOKS_ADDR = `127.0.0.1:${env.DATAHUB_GRPC_PORT}`;
       edgeEnv.DATAHUB_GRPC_PORT = String(await freePortNear());
       processes.push(await spawnDatahub(edgeEnv));

@@ -86,13 +86,13 @@ export function captureLogger(level = "debug"): { logger: Logger; lines: string[
 }
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 5000, intervalMs = 25): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 5000, intervalMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
     } catch (e) {
       last = e;
     }
