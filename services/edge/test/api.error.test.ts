@@ -78,6 +78,18 @@ describe("request bodies", () => {
     expect(expectProblem(patch, 400, "invalid-request").detail).toMatch(/^expiresAt: /);
   });
 
+  test.each([
+    [{ name: "a", scopes: [], metadata: [] }, "metadata: must be a JSON object"],
+    [{ name: "a", scopes: [], metadata: null }, "metadata: must be a JSON object"],
+    [{ name: "  ", scopes: [] }, "name: must not be empty"],
+    [{ name: "a", scopes: "a" }, "scopes: must be an array of scope strings"],
+    [{ name: "a", scopes: [], rateLimit: 5 }, "rateLimit: must be an object {limit, windowSeconds, algorithm?}"],
+    [{ name: "a", scopes: [], orgId: 5 }, "orgId: must be a string"],
+  ])("POST /v1/keys %j → 400 %s", async (json, detail) => {
+    const r = await h.call("POST", "/v1/keys", { json });
+    expect(expectProblem(r, 400, "invalid-request").detail).toBe(detail);
+  });
+
   test("rateLimit bounds and algorithm are checked", async () => {
     const r = await h.call("POST", "/v1/keys", { json: { name: "x", scopes: [], rateLimit: { limit: 0, windowSeconds: 60, algorithm: "leaky" } } });
     const p = expectProblem(r, 400, "invalid-request");

@@ -32,7 +32,7 @@ const createKeyBody = z.strictObject(
   {
     name: nameSchema,
     scopes: scopesSchema,
-    orgId: idParam.optional(),
+    orgId: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).max(128, { error: "must be at most 128 characters" }).optional(),
     expiresAt: futureDateSchema.nullable().optional(),
     metadata: metadataSchema.optional(),
     rateLimit: rateLimitSchema.nullable().optional(),
