@@ -22,7 +22,7 @@ describe("MemoryRateLimiter", () => {
     clock.advance(0.25);
     await rl.check([[d("k", 2)]]);
     clock.advance(10);
-    const [[x]] = (await rl.check([[d("k", 2)]])) as [[{ retryAfterMs: number; resetAfterMs: number }]];
+    const x = (await rl.check([[d("k", 2)]]))[0]![0]!;
     // oldest admitted at 0, now 10.25: it expires in 989.75 ms, rounded up so waiting that long works
     expect(x.retryAfterMs).toBe(990);
     expect(x.resetAfterMs).toBe(990); // newest at 0.25 expires at 1000.25
@@ -33,7 +33,7 @@ describe("MemoryRateLimiter", () => {
     const rl = new MemoryRateLimiter({ now: clock.now });
     await rl.check([[d("k", 5, 1000, 4)]]);
     clock.advance(100);
-    const [[x]] = await rl.check([[d("k", 2)]]);
+    const x = (await rl.check([[d("k", 2)]]))[0]![0];
     expect(x).toEqual({ allowed: false, limit: 2, remaining: 0, resetAfterMs: 900, retryAfterMs: 900 });
   });
 

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describeLimiterBehaviour(
   "RedisRateLimiter",
-  async () => ({ limiter, advance: (ms) => new Promise((r) => setTimeout(r, ms)), tolerance: 40 }),
+  async () => ({ limiter, advance: (ms) => new Promise((r) => setTimeout(r, ms)), tolerance: 100 }),
 );
 
 describe("RedisRateLimiter on a real Redis", () => {
@@ -31,7 +31,8 @@ describe("RedisRateLimiter on a real Redis", () => {
     const w = 3000;
     await limiter.check([[d("{ttl}:a", 2, w), d("{ttl}:b", 5, w)]]);
     await limiter.check([[d("{ttl}:a", 2, w), d("{ttl}:b", 5, w)]]);
-    const [[denied, refused]] = await limiter.check([[d("{ttl}:a", 2, w), d("{ttl}:b", 5, w)]]);
+    const t0 = Date.now();
+    const [denied, refused] = (await limiter.check([[d("{ttl}:a", 2, w), d("{ttl}:b", 5, w)]]))[0]!;
     expect(denied!.allowed).toBe(false);
     expect(refused!.allowed).toBe(true);
     const keys = await listKeys(redis, prefix);
@@ -42,8 +43,9 @@ describe("RedisRateLimiter on a real Redis", () => {
       expect(pttl).toBeLessThanOrEqual(w);
     }
     const pttl = await redis.pttl(`${prefix}:rl:{ttl}:a`);
+    const elapsed = Date.now() - t0; // the TTL was set to reset_after_ms at most this long ago
     expect(denied!.resetAfterMs - pttl).toBeGreaterThanOrEqual(0);
-    expect(denied!.resetAfterMs - pttl).toBeLessThan(15);
+    expect(denied!.resetAfterMs - pttl).toBeLessThanOrEqual(elapsed + 1);
   });
 
   it("computes retry_after_ms from the stored scores, exact to the millisecond", async () => {
@@ -53,7 +55,7 @@ describe("RedisRateLimiter on a real Redis", () => {
     await new Promise((r) => setTimeout(r, 30));
     await limiter.check([[d(k, 3, w, 2)]]);
     const before = await redisNowMs();
-    const [[x]] = await limiter.check([[d(k, 3, w, 2)]]);
+    const x = (await limiter.check([[d(k, 3, w, 2)]]))[0]![0];
     const after = await redisNowMs();
     const scores = (await redis.zrange(`${prefix}:rl:${k}`, 0, -1, "WITHSCORES")).filter((_, i) => i % 2 === 1).map(Number);
     expect(scores).toHaveLength(3);
@@ -87,7 +89,7 @@ describe("RedisRateLimiter on a real Redis", () => {
   it("admits exactly the limit under a concurrent burst", async () => {
     const calls = Array.from({ length: 300 }, () => limiter.check([[d("{burst}:a", 120)]]));
     const out = await Promise.all(calls);
-    expect(out.filter(([[x]]) => x!.allowed)).toHaveLength(120);
+    expect(out.filter((r) => r[0]![0]!.allowed)).toHaveLength(120);
     expect(await redis.zcard(`${prefix}:rl:{burst}:a`)).toBe(120);
   });
 });
@@ -99,32 +101,38 @@ describe("RedisRateLimiter when Redis fails", () => {
     const port = await freePort(); // nothing listens here
     const client = createRedis({ urls: [`redis://127.0.0.1:${port}`], cluster: false, name: "t", commandTimeoutMs: 50, options: { enableOfflineQueue: false } }, logger);
     const errors: Error[] = [];
-    const rl = new RedisRateLimiter({ client, prefix, maxLogLimit: 100, timeoutMs: 70, onError: (e) => errors.push(e) });
-    const started = Date.now();
-    await expect(rl.check([[d("{down}:a", 5)], [d("{down}:b", 5)]])).rejects.toThrow(RateLimitUnavailableError);
-    expect(Date.now() - started).toBeLessThan(100);
-    expect(errors).toHaveLength(2);
-    client.disconnect();
+    try {
+      const rl = new RedisRateLimiter({ client, prefix, maxLogLimit: 100, timeoutMs: 70, onError: (e) => errors.push(e) });
+      const started = Date.now();
+      await expect(rl.check([[d("{down}:a", 5)], [d("{down}:b", 5)]])).rejects.toThrow(RateLimitUnavailableError);
+      expect(Date.now() - started).toBeLessThan(100);
+      expect(errors).toHaveLength(2);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it("fails within the command timeout when Redis stalls, and recovers when it answers again", async () => {
     const target = new URL(TEST_REDIS_URL);
     const proxy = await stallableProxy({ host: target.hostname, port: Number(target.port || 6379) });
     const client = createRedis({ urls: [`redis://127.0.0.1:${proxy.port}`], cluster: false, name: "t", commandTimeoutMs: 50, options: { enableOfflineQueue: false } }, logger);
-    await withTimeout(new Promise((r) => client.once("ready", r)), 2000);
-    const errors: Error[] = [];
-    const rl = new RedisRateLimiter({ client, prefix, maxLogLimit: 100, timeoutMs: 70, onError: (e) => errors.push(e) });
-    expect((await rl.check([[d("{slow}:a", 5)]]))[0]![0]!.allowed).toBe(true);
-    proxy.stall();
-    const started = Date.now();
-    await expect(rl.check([[d("{slow}:a", 5)]])).rejects.toThrow(RateLimitUnavailableError);
-    const took = Date.now() - started;
-    expect(took).toBeGreaterThanOrEqual(45);
-    expect(took).toBeLessThan(150);
-    expect(errors.length).toBeGreaterThan(0);
-    proxy.resume();
-    expect((await rl.check([[d("{slow}:b", 5)]]))[0]![0]!.allowed).toBe(true);
-    client.disconnect();
-    await proxy.close();
+    try {
+      await withTimeout(new Promise((r) => client.once("ready", r)), 2000);
+      const errors: Error[] = [];
+      const rl = new RedisRateLimiter({ client, prefix, maxLogLimit: 100, timeoutMs: 70, onError: (e) => errors.push(e) });
+      expect((await rl.check([[d("{slow}:a", 5)]]))[0]![0]!.allowed).toBe(true);
+      proxy.stall();
+      const started = Date.now();
+      await expect(rl.check([[d("{slow}:a", 5)]])).rejects.toThrow(RateLimitUnavailableError);
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(45); // ioredis's 50 ms command timeout fired
+      expect(took).toBeLessThan(250); // ...and nothing waited much longer (a loaded 2-core box adds some)
+      expect(errors.length).toBeGreaterThan(0);
+      proxy.resume();
+      expect((await rl.check([[d("{slow}:b", 5)]]))[0]![0]!.allowed).toBe(true);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
   });
 });

@@ -23,7 +23,7 @@ const fails = (groups: DescriptorInput[][], message: string) => {
 
 describe("validateGroups", () => {
   it("applies defaults: cost 0 is 1, UNSPECIFIED is the sliding log; storage key carries the prefix", () => {
-    const [[n]] = validateGroups([[d({ cost: 0 })]], opts) as [[{ cost: number; algorithm: number; storageKey: string }]];
+    const n = validateGroups([[d({ cost: 0 })]], opts)[0]![0]!;
     expect(n.cost).toBe(1);
     expect(n.algorithm).toBe(Algorithm.SLIDING_LOG);
     expect(n.storageKey).toBe("datahub:rl:{p}:k");
