@@ -6,6 +6,7 @@
  * Env: BENCH_DURATION_S (10), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
  *      BENCH_ONLY=upstream,bare,datahub,split (all), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output).
  */
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { spawnChild, stopAll } from "./children";
 import { detectLoadTool, describeLoad, LOAD_TOOL_HINT, runLoad, type LoadOptions, type LoadTool } from "./load";
@@ -115,6 +116,11 @@ async function main(): Promise<number> {
     }
     const share = r.result.requestsPerSec / bare.requestsPerSec;
     const pass = share >= BAR && r.result.non2xx === 0 && r.result.socketErrors === 0;
+    // The issue's bar is about the full pipeline; the split row shows what the process hop costs.
+    if (r.name !== NAMES.datahub) {
+      lines.push(`INFO ${r.name}: ${fmt(100 * share)} % of the bare proxy's throughput, ${clean}.`);
+      continue;
+    }
     ok &&= pass;
     lines.push(`${pass ? "PASS" : "FAIL"} ${r.name}: ${fmt(100 * share)} % of the bare proxy's throughput (bar ≥ ${BAR * 100} %), ${clean}.`);
   }
@@ -126,6 +132,7 @@ async function main(): Promise<number> {
     );
   }
   if (notes.length) ok = false;
+  notes.push(`1-minute load average at the end: ${os.loadavg()[0]!.toFixed(2)} (other work on the machine lowers every row).`);
   const table = pipelineTable(rows);
   console.log(`${table}\n\n${[...lines, ...notes.map((n) => `NOTE ${n}`)].join("\n")}`);
 
