@@ -30,30 +30,43 @@ export const CheckRequestSchema: GenMessage<CheckRequest> = /*@__PURE__*/
   messageDesc(file_datahub_ratelimit_v1_ratelimit, 0);
 
 /**
+ * One limit. All keys of one CheckRequest must map to the same Redis Cluster slot: put the same
+ * `{hash tag}` in each (the edge uses `{<principal>}:...`).
+ *
  * @generated from message datahub.ratelimit.v1.Descriptor
  */
 export type Descriptor = Message<"datahub.ratelimit.v1.Descriptor"> & {
   /**
+   * 1-512 bytes; unique within a request.
+   *
    * @generated from field: string key = 1;
    */
   key: string;
 
   /**
+   * Units per window, >= 1 (sliding log: at most the service's max log limit, 10,000 by default).
+   *
    * @generated from field: uint64 limit = 2 [jstype = JS_NUMBER];
    */
   limit: bigint;
 
   /**
+   * 1 ms to 7 days.
+   *
    * @generated from field: uint64 window_ms = 3 [jstype = JS_NUMBER];
    */
   windowMs: bigint;
 
   /**
+   * Units this call takes; 0 is read as 1; at most `limit`.
+   *
    * @generated from field: uint64 cost = 4 [jstype = JS_NUMBER];
    */
   cost: bigint;
 
   /**
+   * UNSPECIFIED means SLIDING_LOG. Algorithms not built yet are refused (INVALID_ARGUMENT).
+   *
    * @generated from field: datahub.ratelimit.v1.Algorithm algorithm = 5;
    */
   algorithm: Algorithm;
@@ -88,6 +101,9 @@ export const CheckResponseSchema: GenMessage<CheckResponse> = /*@__PURE__*/
  */
 export type Decision = Message<"datahub.ratelimit.v1.Decision"> & {
   /**
+   * This descriptor alone would admit the call. In a refused group the descriptors within their
+   * limits still say true, but consumed nothing.
+   *
    * @generated from field: bool allowed = 1;
    */
   allowed: boolean;
@@ -98,16 +114,24 @@ export type Decision = Message<"datahub.ratelimit.v1.Decision"> & {
   limit: bigint;
 
   /**
+   * Units left after this call (after consumption when the group was admitted).
+   *
    * @generated from field: uint64 remaining = 3 [jstype = JS_NUMBER];
    */
   remaining: bigint;
 
   /**
+   * Until the quota is whole again (the newest counted unit leaves the window); 0 when it is.
+   * The `t` of the RateLimit header (draft-ietf-httpapi-ratelimit-headers-11), rounded up.
+   *
    * @generated from field: uint64 reset_after_ms = 4 [jstype = JS_NUMBER];
    */
   resetAfterMs: bigint;
 
   /**
+   * When denied: exactly how long until enough units leave the window to fit `cost`; 0 when
+   * allowed. Retry-After, rounded up to seconds.
+   *
    * @generated from field: uint64 retry_after_ms = 5 [jstype = JS_NUMBER];
    */
   retryAfterMs: bigint;
@@ -199,6 +223,10 @@ export const RateLimitService: GenService<{
   /**
    * Checks every descriptor as one atomic group: when any descriptor is over its limit,
    * none of them consumes quota. Decisions come back one per descriptor, in order.
+   * The group was admitted (and consumed `cost` on every descriptor) exactly when every
+   * decision has allowed = true. Errors: INVALID_ARGUMENT naming the field (nothing consumed);
+   * UNAVAILABLE when the store is down or slower than its command timeout (the caller applies
+   * its fail-open / fail-closed policy).
    *
    * @generated from rpc datahub.ratelimit.v1.RateLimitService.Check
    */
@@ -209,7 +237,8 @@ export const RateLimitService: GenService<{
   },
   /**
    * Many independent Check groups in one call: the edge batches concurrent requests into one
-   * RPC. Each group keeps Check's all-or-nothing semantics.
+   * RPC. Each group keeps Check's all-or-nothing semantics. One invalid group fails the whole
+   * call with INVALID_ARGUMENT (`requests[i]...`) before any group consumes quota.
    *
    * @generated from rpc datahub.ratelimit.v1.RateLimitService.CheckBatch
    */
