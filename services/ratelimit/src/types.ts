@@ -25,7 +25,11 @@ export interface DecisionOutput {
   limit: number;
   /** Units left in the window after this call (after consumption when the group was admitted). */
   remaining: number;
-  /** Milliseconds until the quota is fully restored (the log is empty); 0 when it already is. */
+  /**
+   * Milliseconds until more quota becomes available (the oldest counted unit leaves the window):
+   * the `t` of draft-ietf-httpapi-ratelimit-headers-11. 0 when nothing is counted (the whole quota
+   * is available).
+   */
   resetAfterMs: number;
   /** On deny: exact milliseconds until enough units free up to fit `cost`; 0 when allowed. */
   retryAfterMs: number;

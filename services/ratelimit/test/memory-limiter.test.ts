@@ -19,13 +19,15 @@ describe("MemoryRateLimiter", () => {
     const clock = fakeClock();
     const rl = new MemoryRateLimiter({ now: clock.now });
     await rl.check([[d("k", 2)]]);
-    clock.advance(0.25);
+    clock.advance(5.25);
     await rl.check([[d("k", 2)]]);
     clock.advance(10);
     const x = (await rl.check([[d("k", 2)]]))[0]![0]!;
-    // oldest admitted at 0, now 10.25: it expires in 989.75 ms, rounded up so waiting that long works
-    expect(x.retryAfterMs).toBe(990);
-    expect(x.resetAfterMs).toBe(990); // newest at 0.25 expires at 1000.25
+    // oldest admitted at 0, now 15.25: it expires in 984.75 ms, rounded up so waiting that long works
+    expect(x.retryAfterMs).toBe(985);
+    expect(x.resetAfterMs).toBe(985); // more quota when that oldest unit leaves
+    // cost 2 needs the unit admitted at 5.25 gone too: 1005.25 - 15.25
+    expect((await rl.check([[d("k", 2, 1000, 2)]]))[0]![0]!.retryAfterMs).toBe(990);
   });
 
   it("reports remaining 0, not a negative number, when the limit was lowered below the log", async () => {

@@ -8,12 +8,17 @@
 local function us(n) return string.format('%.0f', n) end   -- never %.14g: scores need all digits
 local function ceil_ms(delta_us) return math.ceil(delta_us / 1000) end
 
--- Milliseconds until the newest member expires (the quota is whole again); 0 for an empty log.
-local function reset_ms(d, now)
-  local newest = redis.call('ZRANGE', d.key, -1, -1, 'WITHSCORES')
-  if #newest == 0 then return 0 end
-  return ceil_ms(tonumber(newest[2]) + d.window_ms * 1000 - now)
+-- Milliseconds until the member of the given rank (0 = oldest, -1 = newest) leaves the window;
+-- 0 for an empty log.
+local function expiry_ms(d, now, rank)
+  local m = redis.call('ZRANGE', d.key, rank, rank, 'WITHSCORES')
+  if #m == 0 then return 0 end
+  return ceil_ms(tonumber(m[2]) + d.window_ms * 1000 - now)
 end
+
+-- reset_after_ms is the `t` of draft-ietf-httpapi-ratelimit-headers-11: the time until more quota
+-- becomes available, i.e. until the oldest counted unit leaves the window (0: the log is empty, the
+-- whole quota is available). The key's TTL is instead the time until the newest unit leaves.
 
 ALGORITHMS[1] = {
   assess = function(d, now)
@@ -39,14 +44,17 @@ ALGORITHMS[1] = {
       added = added + redis.call('ZADD', d.key, 'NX', unpack(args))
     end
     redis.call('PEXPIRE', d.key, d.window_ms)   -- the newest member is now: TTL = window
-    return { 1, d.limit - a.count - d.cost, d.window_ms, 0 }
+    local reset = d.window_ms                     -- the log was empty: the oldest is the one just added
+    if a.count > 0 then reset = expiry_ms(d, now, 0) end
+    return { 1, d.limit - a.count - d.cost, reset, 0 }
   end,
 
   -- The group is refused: nothing is added. A denied descriptor's retry is when the oldest
   -- (count + cost - limit) members have expired, i.e. when member #(count + cost - limit) expires.
   report = function(d, a, now)
-    local reset = reset_ms(d, now)
-    if reset > 0 then redis.call('PEXPIRE', d.key, reset) end   -- TTL = reset, every touched key
+    local ttl = expiry_ms(d, now, -1)
+    if ttl > 0 then redis.call('PEXPIRE', d.key, ttl) end   -- every touched key: TTL = newest unit's expiry
+    local reset = expiry_ms(d, now, 0)
     local retry = 0
     if not a.allowed then
       local k = a.count + d.cost - d.limit

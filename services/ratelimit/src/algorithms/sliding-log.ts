@@ -28,15 +28,18 @@ export const slidingLogMemory: MemoryAlgorithm<LogAssessment> = {
     // Times are non-decreasing with a monotonic clock, so appending keeps the log sorted.
     const log = a.log.concat(new Array<number>(d.cost).fill(nowUs));
     store.set(d.storageKey, log, nowUs + d.windowMs * 1000);
-    return { allowed: true, limit: d.limit, remaining: d.limit - a.count - d.cost, resetAfterMs: d.windowMs, retryAfterMs: 0 };
+    const resetAfterMs = ceilMs(log[0]! + d.windowMs * 1000 - nowUs);
+    return { allowed: true, limit: d.limit, remaining: d.limit - a.count - d.cost, resetAfterMs, retryAfterMs: 0 };
   },
 
   report(store, d, a, nowUs) {
     const windowUs = d.windowMs * 1000;
+    const oldest = a.log[0];
     const newest = a.log[a.log.length - 1];
-    const resetAfterMs = newest === undefined ? 0 : ceilMs(newest + windowUs - nowUs);
+    // Like the Lua side: reset = oldest unit's expiry (draft-11 `t`), the entry lives until the newest's.
+    const resetAfterMs = oldest === undefined ? 0 : ceilMs(oldest + windowUs - nowUs);
     if (newest === undefined) store.delete(d.storageKey);
-    else store.set(d.storageKey, a.log, nowUs + resetAfterMs * 1000);
+    else store.set(d.storageKey, a.log, nowUs + ceilMs(newest + windowUs - nowUs) * 1000);
     let retryAfterMs = 0;
     if (!a.allowed) retryAfterMs = ceilMs(a.log[a.count + d.cost - d.limit - 1]! + windowUs - nowUs);
     return { allowed: a.allowed, limit: d.limit, remaining: Math.max(0, d.limit - a.count), resetAfterMs, retryAfterMs };

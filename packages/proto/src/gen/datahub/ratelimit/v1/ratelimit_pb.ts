@@ -121,8 +121,8 @@ export type Decision = Message<"datahub.ratelimit.v1.Decision"> & {
   remaining: bigint;
 
   /**
-   * Until the quota is whole again (the newest counted unit leaves the window); 0 when it is.
-   * The `t` of the RateLimit header (draft-ietf-httpapi-ratelimit-headers-11), rounded up.
+   * Until more quota becomes available (sliding log: the oldest counted unit leaves the window);
+   * 0 when nothing is counted. The `t` of the RateLimit header (draft-11), rounded up.
    *
    * @generated from field: uint64 reset_after_ms = 4 [jstype = JS_NUMBER];
    */
