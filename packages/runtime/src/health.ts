@@ -54,13 +54,40 @@ export class Health {
   }
 }
 
-/** Rejects when `p` takes longer than `ms`. */
+/**
+ * Rejects when `p` takes longer than `ms`.
+ *
+ * Tolerant of event-loop lag: when the timer fires, the rejection waits for the check phase of
+ * the same loop turn (setImmediate), which comes after the poll phase has read every socket that
+ * is ready. So a reply that arrived in time but was not yet read because the process was busy
+ * still wins; without this, a CPU-saturated process turns short deadlines (the rate limiter's
+ * 50 ms Redis budget) into false timeouts. Measured: docs/architecture.md, "Deadlines".
+ */
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    let settled = false;
+    const t = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          reject(new Error(`timed out after ${ms} ms`));
+        }),
+      ms,
+    );
     p.then(
-      (v) => (clearTimeout(t), resolve(v)),
-      (e) => (clearTimeout(t), reject(e)),
+      (v) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(t);
+        reject(e);
+      },
     );
   });
 }

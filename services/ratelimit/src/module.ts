@@ -22,7 +22,9 @@ export const ratelimitModule: DatahubModule = {
         urls: config.redis.ratelimit,
         cluster: config.redis.cluster,
         name: "ratelimit",
-        commandTimeoutMs: config.ratelimit.redisTimeoutMs,
+        // ioredis's own timer is not lag-tolerant (it fires before a ready reply is read when the
+        // process is busy), so it is only a backstop; the limiter's deadline below is the budget.
+        commandTimeoutMs: Math.max(1000, config.ratelimit.redisTimeoutMs * 10),
         // While disconnected, calls fail at once instead of queueing: the edge's fallback decides.
         // A socket that never connected keeps ioredis's 2 s close timer alive at shutdown; 200 ms is plenty.
         options: { enableOfflineQueue: false, disconnectTimeout: 200 },
@@ -40,8 +42,8 @@ export const ratelimitModule: DatahubModule = {
       client,
       prefix: config.redis.prefix,
       maxLogLimit: config.ratelimit.maxLogLimit,
-      // A little beyond the per-command timeout so ioredis's own timeout normally fires first.
-      timeoutMs: config.ratelimit.redisTimeoutMs + 20,
+      // The Redis budget: a lag-tolerant deadline (runtime withTimeout) over the whole batch.
+      timeoutMs: config.ratelimit.redisTimeoutMs,
       onError: (err) => {
         metrics.redisErrors.inc();
         // At most one line per second: an outage must not flood the logs.
