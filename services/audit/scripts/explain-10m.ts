@@ -10,7 +10,8 @@
  * functions the store uses (src/store/sql.ts) and sent with bind parameters exactly like the store
  * does (unnamed statement, so Postgres plans with the actual values). The database is dropped at
  * the end (also on failure). Env: EXPLAIN_PG_URL (default postgres://postgres@127.0.0.1:5432),
- * ROWS (default 10000000).
+ * ROWS (default 10000000), USAGE_ONLY=1 (skip the raw rows: synthesize only the rollup tables at the
+ * size the 10 M-row load produces, ~2 M minute rows, and EXPLAIN the GetUsage statements).
  */
 import pg from "pg";
 import { createLogger, migrate } from "@datahub/runtime";
@@ -81,6 +82,22 @@ SELECT org_id, key_id, date_trunc('minute', ts), count(*), count(*) FILTER (WHER
 FROM audit.request_logs GROUP BY 1, 2, 3`;
 }
 
+const HOURLY_FROM_MINUTES = `
+INSERT INTO audit.usage_hour (org_id, key_id, hour, requests, errors, rate_limited, latency_buckets)
+SELECT org_id, key_id, date_trunc('hour', minute), sum(requests), sum(errors), sum(rate_limited),
+  ARRAY[${Array.from({ length: LATENCY_BOUNDS_MS.length + 1 }, (_, i) => `sum(latency_buckets[${i + 1}])`).join(", ")}]::bigint[]
+FROM audit.usage_minute GROUP BY 1, 2, 3`;
+
+/** USAGE_ONLY: minute rollups of 10 orgs x 20 keys x 7 days, ~5 requests per key-minute (the 10 M load's shape). */
+const SYNTHETIC_MINUTES = `
+INSERT INTO audit.usage_minute (org_id, key_id, minute, requests, errors, rate_limited, latency_buckets)
+SELECT '0190f0a0-0000-7000-8000-0000000000' || lpad(o::text, 2, '0'),
+  '0190f0a0-0000-7000-9000-0000' || lpad(o::text, 2, '0') || lpad(k::text, 6, '0'), m, 5, 1, 1,
+  ARRAY(SELECT CASE WHEN i BETWEEN 2 AND 14 THEN (hashint8(i + k * 31 + o * 7) & 1) ELSE 0 END::bigint FROM generate_series(1, ${LATENCY_BOUNDS_MS.length + 1}) i)
+FROM generate_series(0, 9) o, generate_series(0, 19) k,
+  generate_series(date_trunc('minute', to_timestamp(${START} / 1000.0)), to_timestamp(${NOW} / 1000.0), interval '1 minute') m
+ORDER BY m, o, k -- time order, like live traffic: one org's rows are spread over the heap`;
+
 async function explain(client: pg.Client, title: string, sql: Sql): Promise<void> {
   await client.query(sql); // warm: what a repeated dashboard query sees
   const { rows } = await client.query<{ "QUERY PLAN": string }>({ text: `EXPLAIN (ANALYZE, BUFFERS) ${sql.text}`, values: sql.values });
@@ -91,6 +108,15 @@ async function explain(client: pg.Client, title: string, sql: Sql): Promise<void
   log("```\n```");
   for (const r of rows) log(r["QUERY PLAN"]);
   log("```");
+}
+
+function usageQueries(): Array<[string, UsageQuery]> {
+  return [
+    ["GetUsage: hourly, last 24 h, whole org", { orgId: BIG, fromMs: Math.floor((NOW - DAY) / 3_600_000) * 3_600_000, toMs: Math.ceil(NOW / 3_600_000) * 3_600_000, granularity: "hour" }],
+    ["GetUsage: daily, 8 days, whole org", { orgId: BIG, fromMs: Math.floor((NOW - 8 * DAY) / DAY) * DAY, toMs: Math.ceil(NOW / DAY) * DAY, granularity: "day" }],
+    ["GetUsage: per minute, last 24 h, whole org", { orgId: BIG, fromMs: Math.floor((NOW - DAY) / 60_000) * 60_000, toMs: Math.ceil(NOW / 60_000) * 60_000, granularity: "minute" }],
+    ["GetUsage: per minute, last hour, one key", { orgId: BIG, keyId: keyId(0, 7), fromMs: Math.floor((NOW - 3_600_000) / 60_000) * 60_000, toMs: Math.ceil(NOW / 60_000) * 60_000, granularity: "minute" }],
+  ];
 }
 
 function syntheticBatch(n: number): LogEntry[] {
@@ -119,6 +145,15 @@ async function main(): Promise<void> {
     await client.query("SET synchronous_commit = off");
     await client.query("SET work_mem = '256MB'");
     await client.query("SET maintenance_work_mem = '512MB'");
+    if (process.env.USAGE_ONLY) {
+      await client.query(SYNTHETIC_MINUTES);
+      await client.query(HOURLY_FROM_MINUTES);
+      await client.query("ANALYZE audit.usage_minute; ANALYZE audit.usage_hour");
+      const n = await client.query("SELECT (SELECT count(*) FROM audit.usage_minute) AS minute_rows, (SELECT count(*) FROM audit.usage_hour) AS hour_rows");
+      log(`# audit GetUsage EXPLAIN on synthetic rollups ${JSON.stringify(n.rows[0])} (setup ${elapsed(t0)})`);
+      for (const [title, q] of usageQueries()) await explain(client, title, usageSql(q));
+      return;
+    }
     log(`# audit EXPLAIN at ${ROWS.toLocaleString("en")} rows (${new Date(NOW).toISOString()}, PostgreSQL ${(await client.query("SHOW server_version")).rows[0].server_version})`);
     for (let a = 1; a <= ROWS; a += CHUNK) {
       const t = Date.now();
@@ -128,9 +163,10 @@ async function main(): Promise<void> {
     }
     let t = Date.now();
     await client.query(rollupSql());
+    await client.query(HOURLY_FROM_MINUTES);
     log(`usage rollups derived in ${elapsed(t)}`);
     t = Date.now();
-    await client.query("ANALYZE audit.request_logs; ANALYZE audit.usage_minute");
+    await client.query("ANALYZE audit.request_logs; ANALYZE audit.usage_minute; ANALYZE audit.usage_hour");
     log(`ANALYZE in ${elapsed(t)}; total setup ${elapsed(t0)}`);
     const sizes = await client.query(`
       SELECT (SELECT count(*) FROM audit.request_logs) AS rows,
@@ -174,16 +210,12 @@ async function main(): Promise<void> {
     for (const [title, q] of queries) await explain(client, title, queryLogsSql(q));
     await explain(client, "GetLog: a request id 3.5 days back", getLogSql(BIG, mid.rows[0]!.request_id));
     await explain(client, "GetLog: unknown request id", getLogSql(BIG, "req-does-not-exist"));
-    const usage: Array<[string, UsageQuery]> = [
-      ["GetUsage: hourly, last 24 h, whole org", { orgId: BIG, fromMs: Math.floor((NOW - DAY) / 3_600_000) * 3_600_000, toMs: Math.ceil(NOW / 3_600_000) * 3_600_000, granularity: "hour" }],
-      ["GetUsage: daily, 8 days, whole org", { orgId: BIG, fromMs: Math.floor((NOW - 8 * DAY) / DAY) * DAY, toMs: Math.ceil(NOW / DAY) * DAY, granularity: "day" }],
-      ["GetUsage: per minute, last hour, one key", { orgId: BIG, keyId: keyId(0, 7), fromMs: Math.floor((NOW - 3_600_000) / 60_000) * 60_000, toMs: Math.ceil(NOW / 60_000) * 60_000, granularity: "minute" }],
-    ];
-    for (const [title, q] of usage) await explain(client, title, usageSql(q));
+    for (const [title, q] of usageQueries()) await explain(client, title, usageSql(q));
     const batch = syntheticBatch(1000);
     await client.query("BEGIN");
     await explain(client, "AppendLogs: INSERT of a 1,000-record batch (rolled back)", appendLogsSql(batch));
-    await explain(client, "AppendLogs: usage upsert of the same batch (rolled back)", upsertUsageSql(rollupByMinute(batch)));
+    await explain(client, "AppendLogs: minute usage upsert of the same batch (rolled back)", upsertUsageSql(rollupByMinute(batch), "minute"));
+    await explain(client, "AppendLogs: hour usage upsert of the same batch (rolled back)", upsertUsageSql(rollupByMinute(batch, 3_600_000), "hour"));
     await client.query("ROLLBACK");
     log(`\ndone in ${elapsed(t0)}`);
   } finally {

@@ -88,7 +88,7 @@ export async function createDayPartition(client: PoolClient, dayMs: number): Pro
  * of them work; the others skip): creates partitions from yesterday to today + partitionsAhead,
  * rescues rows parked in DEFAULT into their day's partition, and DROPs partitions wholly older
  * than the retention. Raw request logs are never DELETEd; only stray DEFAULT rows past the
- * retention and old per-minute usage rollups are (both small).
+ * retention and old usage rollups are (both small).
  */
 export async function runPartitionMaintenance(pool: Pool, opts: PartitionOptions): Promise<MaintenanceResult> {
   const now = opts.nowMs ?? Date.now();
@@ -135,6 +135,7 @@ export async function runPartitionMaintenance(pool: Pool, opts: PartitionOptions
     }
     result.expired = (await client.query(`DELETE FROM ${DEFAULT_PARTITION} WHERE ts < $1`, [iso(cutoff)])).rowCount ?? 0;
     result.usageRowsDeleted = (await client.query("DELETE FROM audit.usage_minute WHERE minute < $1", [iso(cutoff)])).rowCount ?? 0;
+    result.usageRowsDeleted += (await client.query("DELETE FROM audit.usage_hour WHERE hour < $1", [iso(cutoff)])).rowCount ?? 0;
     return result;
   } finally {
     if (locked) await client.query("SELECT pg_advisory_unlock($1::bigint)", [LOCK_KEY.toString()]).catch(() => {});

@@ -12,10 +12,11 @@ export const isError = (status: number): boolean => status >= 400 && status !== 
 /** True when a response with this status counts as rate limited (429). */
 export const isRateLimited = (status: number): boolean => status === 429;
 
-/** Usage of one (org, key, minute), as stored in `audit.usage_minute`. */
+/** Usage of one (org, key, period), as stored in `audit.usage_minute` / `audit.usage_hour`. */
 export interface MinuteRollup {
   orgId: string;
   keyId: string;
+  /** Start of the period (minute or hour), Unix ms. */
   minuteMs: number;
   requests: number;
   errors: number;
@@ -24,14 +25,15 @@ export interface MinuteRollup {
 }
 
 /**
- * Aggregates a batch by (org, key, minute) so the database gets one upsert row per group.
- * Sorted by (org, key, minute): concurrent batches then lock rollup rows in the same order and
+ * Aggregates a batch by (org, key, period) so the database gets one upsert row per group; the
+ * period is a minute by default (`audit.usage_minute`) or an hour (`audit.usage_hour`).
+ * Sorted by (org, key, period): concurrent batches then lock rollup rows in the same order and
  * cannot deadlock each other.
  */
-export function rollupByMinute(records: readonly LogEntry[]): MinuteRollup[] {
+export function rollupByMinute(records: readonly LogEntry[], periodMs = 60_000): MinuteRollup[] {
   const groups = new Map<string, MinuteRollup>();
   for (const r of records) {
-    const minuteMs = Math.floor(r.timestampMs / 60_000) * 60_000;
+    const minuteMs = Math.floor(r.timestampMs / periodMs) * periodMs;
     const id = `${r.orgId}\u0000${r.keyId}\u0000${minuteMs}`;
     let g = groups.get(id);
     if (!g) {

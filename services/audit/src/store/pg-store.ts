@@ -52,7 +52,7 @@ function rowToEntry(r: LogRow): LogEntry {
 export class PgLogStore implements LogStore {
   constructor(private readonly pool: Pool) {}
 
-  /** Inserts the batch with one statement and upserts its rollups, in one transaction. */
+  /** Inserts the batch with one statement and upserts its minute and hour rollups, in one transaction. */
   async append(records: LogEntry[]): Promise<number> {
     if (records.length === 0) return 0;
     const client = await this.pool.connect();
@@ -64,7 +64,8 @@ export class PgLogStore implements LogStore {
     try {
       await client.query("BEGIN");
       await client.query(appendLogsSql(records));
-      await client.query(upsertUsageSql(rollupByMinute(records)));
+      await client.query(upsertUsageSql(rollupByMinute(records), "minute"));
+      await client.query(upsertUsageSql(rollupByMinute(records, 3_600_000), "hour"));
       await client.query("COMMIT");
       return records.length;
     } catch (err) {

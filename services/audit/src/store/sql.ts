@@ -3,6 +3,7 @@
  * exact text the store runs. Timestamps cross the wire as Unix ms (float8) and are converted with
  * `to_timestamp(ms / 1000)`, an immutable function, so partition pruning happens at plan time.
  */
+import { BUCKET_COUNT } from "../histogram";
 import { GRANULARITY_MS, type MinuteRollup } from "../usage";
 import type { LogEntry, LogQuery, UsageQuery } from "./types";
 
@@ -37,13 +38,21 @@ FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::te
   };
 }
 
-/** Adds a batch's per-minute rollups to `audit.usage_minute` (counts and histogram buckets summed). */
-export function upsertUsageSql(rollups: readonly MinuteRollup[]): Sql {
+/** The rollup tables: minute rows answer MINUTE usage, hour rows answer HOUR and DAY usage. */
+export const ROLLUP_TABLES = {
+  minute: { table: "audit.usage_minute", column: "minute", periodMs: 60_000 },
+  hour: { table: "audit.usage_hour", column: "hour", periodMs: 3_600_000 },
+} as const;
+export type RollupTable = keyof typeof ROLLUP_TABLES;
+
+/** Adds a batch's rollups to `audit.usage_minute` or `audit.usage_hour` (counts and histogram buckets summed). */
+export function upsertUsageSql(rollups: readonly MinuteRollup[], into: RollupTable = "minute"): Sql {
+  const { table, column } = ROLLUP_TABLES[into];
   return {
-    text: `INSERT INTO audit.usage_minute AS u (org_id, key_id, minute, requests, errors, rate_limited, latency_buckets)
+    text: `INSERT INTO ${table} AS u (org_id, key_id, ${column}, requests, errors, rate_limited, latency_buckets)
 SELECT o, k, to_timestamp(m / 1000), r, e, rl, h::bigint[]
 FROM unnest($1::text[], $2::text[], $3::float8[], $4::int8[], $5::int8[], $6::int8[], $7::text[]) AS x(o, k, m, r, e, rl, h)
-ON CONFLICT (org_id, key_id, minute) DO UPDATE SET
+ON CONFLICT (org_id, key_id, ${column}) DO UPDATE SET
   requests = u.requests + EXCLUDED.requests,
   errors = u.errors + EXCLUDED.errors,
   rate_limited = u.rate_limited + EXCLUDED.rate_limited,
@@ -114,35 +123,27 @@ LIMIT 1`,
 }
 
 /**
- * Usage buckets from the per-minute rollups: counts summed, histograms summed element-wise.
- * Sparse (only buckets with rows); the store fills the gaps.
+ * Usage buckets from the rollups (minute rows for MINUTE, hour rows for HOUR and DAY): counts
+ * summed, histograms summed element-wise with one sum() per bucket index (unnesting the arrays
+ * instead cost seconds at 10 M rows, see docs/audit.md). Sparse; the store fills the gaps.
  */
 export function usageSql(q: UsageQuery): Sql {
+  const { table, column } = ROLLUP_TABLES[q.granularity === "minute" ? "minute" : "hour"];
   const values: unknown[] = [q.orgId, q.fromMs, q.toMs, `${GRANULARITY_MS[q.granularity] / 1000} seconds`];
   let keyFilter = "";
   if (q.keyId !== undefined) {
     values.push(q.keyId);
     keyFilter = ` AND key_id = $${values.length}`;
   }
+  const sums = Array.from({ length: BUCKET_COUNT }, (_, i) => `sum(latency_buckets[${i + 1}])`).join(", ");
   return {
-    text: `WITH m AS (
-  SELECT date_bin($4::interval, minute, timestamptz 'epoch') AS bucket, requests, errors, rate_limited, latency_buckets
-  FROM audit.usage_minute
-  WHERE org_id = $1 AND minute >= ${ms(2)} AND minute < ${ms(3)}${keyFilter}
-), totals AS (
-  SELECT bucket, sum(requests) AS requests, sum(errors) AS errors, sum(rate_limited) AS rate_limited
-  FROM m GROUP BY bucket
-), hist AS (
-  SELECT bucket, array_agg(c ORDER BY i) AS latency
-  FROM (SELECT m.bucket, h.i, sum(h.c) AS c
-        FROM m CROSS JOIN LATERAL unnest(m.latency_buckets) WITH ORDINALITY AS h(c, i)
-        GROUP BY m.bucket, h.i) s
-  GROUP BY bucket
-)
-SELECT round(extract(epoch FROM t.bucket) * 1000)::bigint AS bucket_ms, t.requests::bigint AS requests,
-  t.errors::bigint AS errors, t.rate_limited::bigint AS rate_limited, h.latency::bigint[] AS latency
-FROM totals t JOIN hist h USING (bucket)
-ORDER BY t.bucket`,
+    text: `SELECT round(extract(epoch FROM date_bin($4::interval, ${column}, timestamptz 'epoch')) * 1000)::bigint AS bucket_ms,
+  sum(requests)::bigint AS requests, sum(errors)::bigint AS errors, sum(rate_limited)::bigint AS rate_limited,
+  ARRAY[${sums}]::bigint[] AS latency
+FROM ${table}
+WHERE org_id = $1 AND ${column} >= ${ms(2)} AND ${column} < ${ms(3)}${keyFilter}
+GROUP BY 1
+ORDER BY 1`,
     values,
   };
 }
