@@ -55,3 +55,21 @@ test("checks in different turns form different batches", async () => {
   await batcher.check([d("b")]);
   expect(calls).toHaveLength(2);
 });
+
+test("while maxInFlight batches are out, later groups wait and leave together in one RPC", async () => {
+  const { calls, send } = echoBackend();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const batcher = new CheckBatcher({ send: async (req) => (calls.length === 0 ? (await gate, send(req)) : send(req)), maxInFlight: 1 });
+  const first = batcher.check([d("a")]);
+  await new Promise((r) => setImmediate(r)); // the first batch is now in flight
+  const later: Array<Promise<unknown>> = [];
+  for (let turn = 0; turn < 3; turn++) {
+    later.push(batcher.check([d("bb")]), batcher.check([d("ccc")]));
+    await new Promise((r) => setImmediate(r));
+  }
+  expect(calls).toHaveLength(0); // the gated first call has not reached the backend's recorder yet
+  release();
+  await Promise.all([first, ...later]);
+  expect(calls.map((c) => c.requests.length)).toEqual([1, 6]);
+});

@@ -136,7 +136,7 @@ test("431 for headers over the limit, answered and still request-logged", async 
   const r = await fetch(`${stack.edgeUrl}/api/orders`, { headers: { authorization: `Bearer ${key}`, "x-junk": "y".repeat(20_000) } });
   expect(r.status).toBe(431);
   expect(r.headers.get("content-type")).toBe("application/problem+json");
-  const body = await r.json();
+  const body = (await r.json()) as { status: number; requestId: string };
   expect(body.status).toBe(431);
   const rows = await eventually(async () => {
     const x = await stack.logRows(body.requestId);

@@ -3,6 +3,9 @@
  * during one event-loop turn (flushed by `setImmediate`, after the turn's I/O callbacks) or until
  * `maxGroups` are sent together; each group keeps Check's all-or-nothing semantics on the service.
  * A unary RPC per request caps the edge at a few hundred requests/s; a batch per turn does not.
+ * At most `maxInFlight` batches are outstanding: under load, groups arriving while they are
+ * answered wait and leave together when one returns (Nagle-like), so the batch size grows with
+ * the load instead of the RPC count (a full batch of `maxGroups` never waits).
  *
  * Failure policy: fail open. When the RPC fails or times out every request of the batch is
  * allowed (result `null`) and counted as `failed_open`; after a failure the breaker stays open
@@ -20,6 +23,8 @@ export interface CheckBatcherOptions {
   send: CheckBatchFn;
   /** Maximum groups per RPC (default 256). */
   maxGroups?: number;
+  /** Batches outstanding at once before new groups wait for one to return (default 2). */
+  maxInFlight?: number;
   /** How long to fail open without trying after a failed batch (default 500 ms). */
   breakerMs?: number;
   /** Called once per request that was allowed because the service failed. */
@@ -42,12 +47,15 @@ export class CheckBatcher {
   private pending: Pending | undefined;
   private scheduled = false;
   private openUntil = 0;
+  private inFlight = 0;
   private readonly maxGroups: number;
+  private readonly maxInFlight: number;
   private readonly breakerMs: number;
   private readonly now: () => number;
 
   constructor(private readonly opts: CheckBatcherOptions) {
     this.maxGroups = opts.maxGroups ?? 256;
+    this.maxInFlight = opts.maxInFlight ?? 2;
     this.breakerMs = opts.breakerMs ?? 500;
     this.now = opts.now ?? Date.now;
     this.flush = this.flush.bind(this);
@@ -62,7 +70,7 @@ export class CheckBatcher {
     const p = (this.pending ??= { groups: [], resolvers: [] });
     const promise = new Promise<GroupResult>((resolve) => p.resolvers.push(resolve));
     p.groups.push({ descriptors });
-    if (p.groups.length >= this.maxGroups) this.flush();
+    if (p.groups.length >= this.maxGroups) this.send();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -70,14 +78,20 @@ export class CheckBatcher {
     return promise;
   }
 
-  /** Sends what is queued now (also called by the timer). */
+  /** Sends what is queued, unless `maxInFlight` batches are out (then the next return sends it). */
   flush(): void {
     this.scheduled = false;
+    if (this.inFlight < this.maxInFlight) this.send();
+  }
+
+  private send(): void {
     const batch = this.pending;
     if (batch === undefined) return;
     this.pending = undefined;
+    this.inFlight++;
     this.opts.send({ requests: batch.groups }).then(
       (res) => {
+        this.returned();
         this.openUntil = 0;
         const responses = res.responses;
         if (responses.length !== batch.groups.length) {
@@ -95,9 +109,16 @@ export class CheckBatcher {
       },
       (err: unknown) => {
         this.openUntil = this.now() + this.breakerMs;
+        this.returned();
         this.failOpen(batch, err);
       },
     );
+  }
+
+  /** A batch came back: what waited for it goes out now. */
+  private returned(): void {
+    this.inFlight--;
+    if (this.pending !== undefined && !this.scheduled) this.send();
   }
 
   private failOpen(batch: Pending, err: unknown): void {
