@@ -5,8 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { auth } from "@datahub/proto";
-import { generateApiKey } from "@datahub/runtime";
-import { status } from "@grpc/grpc-js";
+import { generateApiKey, GrpcStatus } from "@datahub/runtime";
 
 /** A manual clock for TTL tests. */
 export function manualClock(start = 1_700_000_000_000): { now: () => number; advance(ms: number): void } {
@@ -16,7 +15,7 @@ export function manualClock(start = 1_700_000_000_000): { now: () => number; adv
 
 /** An UNAVAILABLE error shaped like grpc-js's. */
 export function unavailableError(): Error {
-  return Object.assign(new Error("14 UNAVAILABLE: connect ECONNREFUSED"), { code: status.UNAVAILABLE, details: "connect ECONNREFUSED", metadata: {} });
+  return Object.assign(new Error("14 UNAVAILABLE: connect ECONNREFUSED"), { code: GrpcStatus.UNAVAILABLE, details: "connect ECONNREFUSED", metadata: {} });
 }
 
 interface FakeKey {
