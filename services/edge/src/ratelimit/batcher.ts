@@ -23,7 +23,7 @@ export interface CheckBatcherOptions {
   send: CheckBatchFn;
   /** Maximum groups per RPC (default 256). */
   maxGroups?: number;
-  /** Batches outstanding at once before new groups wait for one to return (default 2). */
+  /** Batches outstanding at once before new groups wait for one to return (default 1). */
   maxInFlight?: number;
   /** How long to fail open without trying after a failed batch (default 500 ms). */
   breakerMs?: number;
@@ -55,7 +55,7 @@ export class CheckBatcher {
 
   constructor(private readonly opts: CheckBatcherOptions) {
     this.maxGroups = opts.maxGroups ?? 256;
-    this.maxInFlight = opts.maxInFlight ?? 2;
+    this.maxInFlight = opts.maxInFlight ?? 1;
     this.breakerMs = opts.breakerMs ?? 500;
     this.now = opts.now ?? Date.now;
     this.flush = this.flush.bind(this);
