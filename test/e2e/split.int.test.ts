@@ -6,7 +6,7 @@
 import { freePort } from "@datahub/runtime/testing";
 import { call, createOrgAndKey, spawnDatahub, startProcessStack, startUpstream, type DatahubProcess } from "../support/stack";
 
-jest.setTimeout(90000);
+
 
 it("serves the pipeline across processes and enforces revocation on every edge within 1 s", async () => {
   const upstream = await startUpstream();
@@ -52,4 +52,4 @@ it("serves the pipeline across processes and enforces revocation on every edge w
     await stack.stop();
     await upstream.close();
   }
-});
+}, 90000);

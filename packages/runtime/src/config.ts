@@ -145,6 +145,7 @@ const envSchema = z.object({
   DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
   DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
+  DATAHUB_SERVICES_THREAD: bool(true),
 });
 
 /** Validated configuration of one process. */
@@ -167,6 +168,8 @@ export interface Config {
   rpcTimeoutMs: number;
   ratelimit: { maxLogLimit: number; redisTimeoutMs: number };
   limits: { maxBodyBytes: number; maxHeaderBytes: number };
+  /** When the edge and other services share a process, run the others on a worker thread. */
+  servicesThread: boolean;
 }
 
 /**
@@ -235,5 +238,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rpcTimeoutMs: e.DATAHUB_RPC_TIMEOUT_MS,
     ratelimit: { maxLogLimit: e.DATAHUB_RATELIMIT_MAX_LOG_LIMIT, redisTimeoutMs: e.DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS },
     limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES },
+    servicesThread: e.DATAHUB_SERVICES_THREAD,
   };
 }

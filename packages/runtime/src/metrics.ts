@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 
 export { Counter, Gauge, Histogram, Registry };
 
@@ -9,10 +9,23 @@ export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
  * Creates the Prometheus registry of one runner, with the default process metrics.
  * Each runner has its own registry so several runners can live in one test process.
  */
-export function createMetricsRegistry(): Registry {
+export function createMetricsRegistry(opts: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/** A source of metrics kept in another registry (e.g. a worker thread's), merged into `/metrics`. */
+export type MetricsSource = () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+
+/**
+ * Renders `registry` plus every extra source as one exposition: same-named families are merged
+ * (counters and histograms summed per label set) by prom-client's AggregatorRegistry.
+ */
+export async function renderMetrics(registry: Registry, sources: MetricsSource[]): Promise<string> {
+  if (sources.length === 0) return registry.metrics();
+  const all = [await registry.getMetricsAsJSON(), ...(await Promise.all(sources.map((s) => s())))];
+  return AggregatorRegistry.aggregate(all).metrics();
 }
 
 /** Returns the metric registered under `name`, or creates it with `make`. */

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { Health } from "./health";
+import { renderMetrics, type MetricsSource } from "./metrics";
 
 /**
  * The operations endpoint of a process (`DATAHUB_METRICS_PORT`): `/metrics` (Prometheus text),
@@ -12,6 +13,8 @@ export async function startOpsServer(opts: {
   port: number;
   registry: Registry;
   health: Health;
+  /** Metrics kept elsewhere in this process (the services thread), merged into `/metrics`. */
+  metricsSources?: MetricsSource[];
 }): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -20,7 +23,7 @@ export async function startOpsServer(opts: {
       return;
     }
     if (path === "/metrics") {
-      opts.registry.metrics().then(
+      renderMetrics(opts.registry, opts.metricsSources ?? []).then(
         (text) => res.writeHead(200, { "content-type": opts.registry.contentType }).end(text),
         () => res.writeHead(500).end(),
       );

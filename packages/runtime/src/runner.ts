@@ -2,7 +2,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import type { Registry } from "prom-client";
 import type { Config } from "./config";
 import { createLogger, type Logger } from "./logger";
-import { createMetricsRegistry } from "./metrics";
+import { createMetricsRegistry, type MetricsSource } from "./metrics";
 import { Health, withTimeout } from "./health";
 import { startOpsServer } from "./ops-server";
 import { GrpcHost } from "./grpc/server";
@@ -59,11 +59,32 @@ export interface Runner {
   reload(): Promise<void>;
 }
 
-const builtins = (host: GrpcHost, opsPorts: { metrics: number; grpc: number }): DatahubModule[] => [
+/** Options for {@link startRunner}. */
+export interface RunnerOptions {
+  config: Config;
+  modules: DatahubModule[];
+  logger?: Logger;
+  /**
+   * False inside a worker thread whose parent serves the process's `/metrics` and health: no ops
+   * HTTP server and no default process metrics (the parent reports those once).
+   */
+  serveOps?: boolean;
+  /** Extra metrics merged into this runner's `/metrics` (a services thread's registry). */
+  metricsSources?: MetricsSource[];
+}
+
+const builtins = (host: GrpcHost, opsPorts: { metrics: number; grpc: number }, opts: RunnerOptions): DatahubModule[] => [
   {
     name: "ops",
     async start(ctx) {
-      const ops = await startOpsServer({ host: ctx.config.bindHost, port: ctx.config.ports.metrics, registry: ctx.registry, health: ctx.health });
+      if (opts.serveOps === false) return {};
+      const ops = await startOpsServer({
+        host: ctx.config.bindHost,
+        port: ctx.config.ports.metrics,
+        registry: ctx.registry,
+        health: ctx.health,
+        metricsSources: opts.metricsSources,
+      });
       opsPorts.metrics = ops.port;
       return { stop: ops.close, info: { port: ops.port } };
     },
@@ -111,15 +132,15 @@ export function planModules(targets: string[], available: DatahubModule[]): Data
  * Starts the modules named by `config.targets` (plus what they require) in dependency order.
  * If one fails to start, the ones already started are stopped and the error is rethrown.
  */
-export async function startRunner(opts: { config: Config; modules: DatahubModule[]; logger?: Logger }): Promise<Runner> {
+export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { service: config.targets.join(",") } });
-  const registry = createMetricsRegistry();
+  const registry = createMetricsRegistry({ defaultMetrics: opts.serveOps !== false });
   const health = new Health();
   const grpc = new GrpcHost(logger, registry);
   const ports = { grpc: 0, metrics: 0 };
   const clients: Array<{ close(): void }> = [];
-  const plan = planModules(config.targets, [...builtins(grpc, ports), ...opts.modules]);
+  const plan = planModules(config.targets, [...builtins(grpc, ports, opts), ...opts.modules]);
   const started: Array<{ module: DatahubModule; running: RunningModule }> = [];
   const modules = new Map<string, RunningModule>();
   health.onChange((serving) => grpc.setServing(serving));
