@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
+import { execFileSync } from "node:child_process";
 import type { LoadResult } from "./load";
 import { fmt, markdownTable } from "./stats";
 
@@ -22,6 +23,17 @@ export async function machineFacts(): Promise<string> {
   const memGiB = (os.totalmem() / 2 ** 30).toFixed(1);
   const load = os.loadavg()[0]!.toFixed(2);
   return `nproc ${os.availableParallelism()}, ${cpu}, ${memGiB} GiB RAM, ${os.type()} ${os.release()}, Node.js ${process.version}, load average ${load} at start`;
+}
+
+/** The checked-out commit (short), with " + uncommitted changes" when the tree is dirty. */
+export function codeVersion(): string {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() !== "";
+    return `commit ${sha}${dirty ? " + uncommitted changes" : ""}`;
+  } catch {
+    return "commit unknown (not a git checkout)";
+  }
 }
 
 function slug(title: string): string {

@@ -18,7 +18,7 @@ import { ratelimit } from "@datahub/proto";
 import { createRpcClient } from "@datahub/runtime";
 import { spawnChild } from "./children";
 import { fmt, markdownTable, quantile } from "./stats";
-import { machineFacts, writeSection } from "./report";
+import { codeVersion, machineFacts, writeSection } from "./report";
 
 const SECONDS = Number(process.env.RPC_BENCH_SECONDS ?? 4);
 const IN_FLIGHT = 64;
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   console.log(`\n${table}`);
   if (process.env.RPC_BENCH_NO_WRITE !== "1") {
     const body = [
-      `Command: \`node --import tsx bench/rpc-transport.ts\` (RPC_BENCH_SECONDS=${SECONDS}, RPC_BENCH_ROUNDS=${ROUNDS}), run ${new Date().toISOString()}.`,
+      `Command: \`node --import tsx bench/rpc-transport.ts\` (RPC_BENCH_SECONDS=${SECONDS}, RPC_BENCH_ROUNDS=${ROUNDS}), run ${new Date().toISOString()}, ${codeVersion()}.`,
       `Machine: ${facts}. Server in a child process on 127.0.0.1, one client connection, handler without I/O.`,
       `Each cell is the best of ${ROUNDS} interleaved rounds; each round: 0.5 s warm-up, ${SECONDS} s with ${IN_FLIGHT} calls in flight, ${SECONDS / 2} s sequential.`,
       "",

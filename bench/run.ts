@@ -12,7 +12,7 @@ import { spawnChild, stopAll } from "./children";
 import { detectLoadTool, describeLoad, LOAD_TOOL_HINT, runLoad, type LoadOptions, type LoadTool } from "./load";
 import { checkEveryRequestLogged, type AuditCheck } from "./audit-check";
 import { BENCH_ROUTE, cliAvailable, CLI, createBenchKey, migrateStack, prepareStackEnv, startAllInOne, startSplit, type StackEnv } from "./stack";
-import { machineFacts, pipelineTable, writeSection, type PipelineRow } from "./report";
+import { codeVersion, machineFacts, pipelineTable, writeSection, type PipelineRow } from "./report";
 import { fmt } from "./stats";
 
 const BAR = 0.4;
@@ -138,7 +138,7 @@ async function main(): Promise<number> {
 
   if (process.env.BENCH_NO_WRITE !== "1") {
     const body = [
-      `Command: \`npm run bench\` (BENCH_ONLY=${[...only].join(",")}), run ${started}.`,
+      `Command: \`npm run bench\` (BENCH_ONLY=${[...only].join(",")}), run ${started}, ${codeVersion()}.`,
       `Machine: ${facts}. Every process on 127.0.0.1; DataHub with LOG_LEVEL=warn, one route \`/\` requiring a scope, with a Redis sliding-log limit of 10,000 per second per key.`,
       `Load: ${describeLoad(tool, base)}; path \`${PATH}\`; the upstream answers a 54-byte JSON body.`,
       "",
