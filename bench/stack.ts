@@ -106,6 +106,8 @@ export async function prepareStackEnv(upstreamUrl: string): Promise<StackEnv> {
       DATAHUB_BIND_HOST: "127.0.0.1",
       DATAHUB_SHUTDOWN_DELAY_MS: "100",
       LOG_LEVEL: "warn",
+      // Lets an A/B run compare one event loop with the services thread (docs/architecture.md).
+      ...(process.env.DATAHUB_SERVICES_THREAD ? { DATAHUB_SERVICES_THREAD: process.env.DATAHUB_SERVICES_THREAD } : {}),
     },
     async cleanup() {
       await rm(configDir, { recursive: true, force: true });
@@ -146,7 +148,9 @@ export async function migrateStack(env: StackEnv): Promise<void> {
 }
 
 function cliArgs(command: string): string[] {
-  return CLI.endsWith(".ts") ? ["--import", "tsx", CLI, command] : [CLI, command];
+  // BENCH_NODE_ARGS: extra node flags for DataHub's processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = command === "start" ? (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean) : [];
+  return CLI.endsWith(".ts") ? [...nodeArgs, "--import", "tsx", CLI, command] : [...nodeArgs, CLI, command];
 }
 
 async function startProcess(name: string, env: NodeJS.ProcessEnv): Promise<BenchChild> {
