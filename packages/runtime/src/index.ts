@@ -14,3 +14,4 @@ export * from "./grpc/server";
 export * from "./grpc/client";
 export * from "./scopes";
 export * from "./channels";
+export * from "./pg-errors";

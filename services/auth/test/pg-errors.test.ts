@@ -1,5 +1,6 @@
 import { NotFoundError, StoreUnavailableError } from "../src/errors";
-import { isPgUnavailable, mapPgError } from "../src/store/pg-errors";
+import { isPgUnavailable } from "@datahub/runtime";
+import { mapPgError } from "../src/store/pg-errors";
 
 describe("Postgres error classification", () => {
   it.each([
