@@ -1,7 +1,8 @@
 /**
  * Measures the ratelimit service over loopback (not a test; numbers go to the README):
  *   npx tsx services/ratelimit/test/measure.ts
- * Check latency (sequential), CheckBatch throughput with 64 groups, and MEMORY USAGE of one log key.
+ * Check latency (sequential), CheckBatch throughput with 64 groups, RedisRateLimiter throughput and CPU
+ * per 1,000 groups (batches of 21 and 64), and MEMORY USAGE of one log key.
  */
 import { Redis } from "ioredis";
 import { ratelimit } from "@datahub/proto";
@@ -66,11 +67,28 @@ for (const inflight of [1, 4]) {
 
 {
   const limiter = new RedisRateLimiter({ client: redis, prefix, maxLogLimit: 10_000, timeoutMs: 5000 });
-  const groups = Array.from({ length: 64 }, (_, i) => [{ key: `{d${i}}:a`, limit: 10_000, windowMs: 60_000, cost: 1, algorithm: 0 }]);
-  const rounds = 400;
-  const t = performance.now();
-  for (let r = 0; r < rounds; r++) await limiter.check(groups);
-  console.log(`RedisRateLimiter.check of 64 groups in-process (no gRPC): ${Math.round((rounds * 64) / ((performance.now() - t) / 1000))} groups/s`);
+  // CPU per 1,000 groups: this process (process.cpuUsage) and Redis (INFO cpu, user + sys).
+  const redisCpu = async () => {
+    const s = await redis.info("cpu");
+    const g = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(s)![1]);
+    return g("used_cpu_user") + g("used_cpu_sys");
+  };
+  for (const size of [21, 64]) {
+    const groups = Array.from({ length: size }, (_, i) => [
+      { key: `{d${size}g${i}}:a`, limit: 10_000, windowMs: 60_000, cost: 1, algorithm: 0 },
+      { key: `{d${size}g${i}}:b`, limit: 10_000, windowMs: 60_000, cost: 1, algorithm: 0 },
+    ]);
+    for (let r = 0; r < 30; r++) await limiter.check(groups);
+    const rounds = Math.round(25_000 / size);
+    const r0 = await redisCpu();
+    const p0 = process.cpuUsage();
+    const t = performance.now();
+    for (let r = 0; r < rounds; r++) await limiter.check(groups);
+    const secs = (performance.now() - t) / 1000;
+    const p = process.cpuUsage(p0);
+    const k = (rounds * size) / 1000;
+    console.log(`RedisRateLimiter.check of ${size} groups (2 descriptors each) in-process, 1 in flight: ${Math.round((rounds * size) / secs)} groups/s; CPU per 1,000 groups: process ${((p.user + p.system) / 1000 / k).toFixed(1)} ms, Redis ${((((await redisCpu()) - r0) * 1000) / k).toFixed(1)} ms`);
+  }
 
   for (const entries of [100, 1000]) {
     const key = `{mem${entries}}:a`;

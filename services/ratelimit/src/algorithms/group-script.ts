@@ -4,7 +4,7 @@ import type { AlgorithmSpec } from "./types";
 const DRIVER = readFileSync(new URL("./group.lua", import.meta.url), "utf8");
 
 /**
- * Builds the one Lua script that checks a whole group atomically: the driver (group.lua) with every
+ * Builds the one Lua script that checks a run of groups, each atomically: the driver (group.lua) with every
  * available algorithm's fragment inlined, each in its own `do ... end` block so their locals do not
  * clash. A group may therefore mix algorithms and still be checked in a single script.
  */

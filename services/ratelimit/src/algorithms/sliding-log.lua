@@ -3,7 +3,8 @@
 -- score > now - window, so the window is exact: no boundary bursts, no approximation.
 -- Memory grows with the limit (one member per unit), hence the service's maxLogLimit cap.
 --
--- Calling convention (see group.lua): d = { key, limit, window_ms, cost }, now in microseconds.
+-- Calling convention (see group.lua): d = { key, limit, window_ms, cost }, now in microseconds
+-- (one value for every group of a script call).
 
 local function us(n) return string.format('%.0f', n) end   -- never %.14g: scores need all digits
 local function ceil_ms(delta_us) return math.ceil(delta_us / 1000) end
