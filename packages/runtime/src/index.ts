@@ -15,3 +15,4 @@ export * from "./grpc/client";
 export * from "./scopes";
 export * from "./channels";
 export * from "./pg-errors";
+export * from "./cursor";

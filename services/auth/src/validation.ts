@@ -1,4 +1,4 @@
-import { SCOPE_RE } from "@datahub/runtime";
+import { decodeCursor as decodeTuple, encodeCursor as encodeTuple, SCOPE_RE } from "@datahub/runtime";
 import { ValidationError } from "./errors";
 import { RATE_LIMIT_ALGORITHMS, type JsonObject, type RateLimitAlgorithm, type RateLimitPolicy } from "./types";
 
@@ -107,19 +107,15 @@ export interface ListPosition {
 
 /** Encodes a list position as an opaque cursor. */
 export function encodeCursor(pos: ListPosition): string {
-  return Buffer.from(JSON.stringify([pos.createdAt.getTime(), pos.id])).toString("base64url");
+  return encodeTuple([pos.createdAt.getTime(), pos.id]);
 }
 
 /** Decodes a cursor made by {@link encodeCursor}; "" means the first page. */
 export function decodeCursor(cursor: string | undefined): ListPosition | undefined {
   if (!cursor) return undefined;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && typeof v[1] === "string" && UUID_RE.test(v[1])) {
-      return { createdAt: new Date(v[0] as number), id: v[1] };
-    }
-  } catch {
-    // fall through
+  const v = decodeTuple(cursor, 2);
+  if (v !== undefined && Number.isInteger(v[0]) && typeof v[1] === "string" && UUID_RE.test(v[1])) {
+    return { createdAt: new Date(v[0] as number), id: v[1] };
   }
   throw new ValidationError("cursor", "is not a cursor returned by a previous list call");
 }
