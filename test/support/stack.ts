@@ -3,9 +3,6 @@
  * real `datahub start` command) on its own database, Redis prefix and ports, plus an upstream.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateApiKey, loadConfig, startRunner, type Logger, type Runner } from "@datahub/runtime";
 import { captureLogger, createTestDatabase, eventually, testEnv, uniqueSuffix } from "@datahub/runtime/testing";
@@ -13,46 +10,10 @@ import { ALL_MODULES } from "../../packages/cli/src/modules";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-/** What an upstream saw of one request. */
-export interface SeenRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+import { writeRoutes } from "../../services/edge/test/support/edge-stack";
 
-/** A node:http upstream on 127.0.0.1 that records requests and answers JSON (or as `handler` says). */
-export async function startUpstream(
-  handler?: (req: SeenRequest, res: import("node:http").ServerResponse) => void,
-): Promise<{ url: string; seen: SeenRequest[]; close(): Promise<void>; server: Server }> {
-  const seen: SeenRequest[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const r = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
-      seen.push(r);
-      if (handler) return handler(r, res);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, path: r.url }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    server,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
-}
-
-/** Writes a datahub.yaml into a temp dir and returns its path. */
-export function writeRoutesFile(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "datahub-routes-"));
-  const path = join(dir, "datahub.yaml");
-  writeFileSync(path, yaml);
-  return path;
-}
+// The recording upstream is the edge's own test helper.
+export { startUpstream } from "../../services/edge/test/support/edge-stack";
 
 /** A running DataHub for a test. */
 export interface Stack {
@@ -81,7 +42,7 @@ async function baseEnv(opts: StackOptions): Promise<{ env: Record<string, string
   const env = await testEnv({
     databaseUrl: db.url,
     redisPrefix: `dht${uniqueSuffix()}`,
-    extra: { DATAHUB_ROOT_KEY: rootKey, ...(opts.routes ? { DATAHUB_CONFIG: writeRoutesFile(opts.routes) } : {}), ...opts.env },
+    extra: { DATAHUB_ROOT_KEY: rootKey, ...(opts.routes ? { DATAHUB_CONFIG: writeRoutes(opts.routes) } : {}), ...opts.env },
   });
   return { env, drop: db.drop, rootKey };
 }
