@@ -6,3 +6,4 @@
 export * as auth from "./gen/datahub/auth/v1/auth_pb";
 export * as ratelimit from "./gen/datahub/ratelimit/v1/ratelimit_pb";
 export * as audit from "./gen/datahub/audit/v1/audit_pb";
+export * as webhooks from "./gen/datahub/webhooks/v1/webhooks_pb";
