@@ -42,6 +42,8 @@ const server = http.createServer(async (req, res) => {
   }
 });
 server.keepAliveTimeout = 65_000;
+// Exit cleanly on SIGTERM so that `--cpu-prof` (BENCH_BARE_NODE_ARGS in bench/cpu-account.ts) writes its profile.
+process.on("SIGTERM", () => process.exit(0));
 server.listen(Number(process.argv[3] ?? 0), "127.0.0.1", () => {
   const addr = server.address();
   console.log(`READY ${typeof addr === "object" && addr ? addr.port : 0}`);
