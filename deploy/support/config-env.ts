@@ -22,10 +22,10 @@ export function isForeignEnvName(name: string): boolean {
   return name.startsWith("OTEL_") || name === "NODE_OPTIONS" || name === "NODE_ENV";
 }
 
-/** Default of a numeric tunable in config.ts, e.g. `int(3000)` for DATAHUB_SHUTDOWN_DELAY_MS. */
+/** Default of a numeric setting in config.ts: `int(3000)` or `port(8080)`. */
 export function configDefault(name: string): number {
   const source = readFileSync(CONFIG_TS, "utf8");
-  const m = new RegExp(`${name}: int\\((\\d+)`).exec(source);
-  if (!m) throw new Error(`no int default for ${name} in config.ts`);
+  const m = new RegExp(`${name}: (?:int|port)\\((\\d+)`).exec(source);
+  if (!m) throw new Error(`no numeric default for ${name} in config.ts`);
   return Number(m[1]);
 }
