@@ -52,6 +52,16 @@ describe.each(KUSTOMIZATIONS)("deploy/k8s/%s pod security", (k) => {
   });
 });
 
+describe.each(["overlays/dev", "overlays/prod"] as const)("deploy/k8s/%s namespace", (k) => {
+  it("creates its namespace with Pod Security 'restricted' enforced and puts everything in it", () => {
+    const objects = render(k);
+    const namespaces = objects.filter((o) => o.kind === "Namespace");
+    expect(namespaces.length).toBe(1);
+    expect(namespaces[0].metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    for (const o of objects.filter((x) => x.kind !== "Namespace")) expect(o.metadata.namespace).toBe(namespaces[0].metadata.name);
+  });
+});
+
 // Who may call whom over gRPC (contract §7 callers): the edge calls every service; auth publishes
 // key.* events to webhooks. Nothing else.
 const GRPC_CALLS = new Set(["edge→auth", "edge→ratelimit", "edge→audit", "edge→webhooks", "auth→webhooks"]);
