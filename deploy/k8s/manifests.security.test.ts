@@ -5,6 +5,7 @@
  * listed (deploy/support/netpol.ts).
  */
 import { describe, expect, it } from "@jest/globals";
+import { configEnvNames } from "../support/config-env";
 import { allowed, type Labels, type NetworkPolicy } from "../support/netpol";
 import { KUSTOMIZATIONS, podTemplates, render, SERVICES } from "../support/kustomize";
 
@@ -26,6 +27,18 @@ describe.each(KUSTOMIZATIONS)("deploy/k8s/%s pod security", (k) => {
         expect(c.securityContext.capabilities.drop).toEqual(["ALL"]);
         expect(c.securityContext.privileged ?? false).toBe(false);
       }
+    }
+  });
+
+  it("disables service-link env vars, whose names collide with DataHub's configuration", () => {
+    // Kubernetes would inject <SERVICE>_PORT=tcp://ip:port for every Service in the namespace.
+    const injected = objects
+      .filter((o) => o.kind === "Service")
+      .flatMap((svc) => [`${svc.metadata.name.toUpperCase().replace(/-/g, "_")}_PORT`, `${svc.metadata.name.toUpperCase().replace(/-/g, "_")}_SERVICE_HOST`]);
+    const known = configEnvNames();
+    expect(injected.filter((n) => known.has(n))).toContain("DATAHUB_EDGE_PORT");
+    for (const { owner, template } of podTemplates(objects).filter((p) => p.template.metadata.labels["app.kubernetes.io/name"] === "datahub")) {
+      expect({ owner, enableServiceLinks: template.spec.enableServiceLinks }).toEqual({ owner, enableServiceLinks: false });
     }
   });
 
