@@ -83,7 +83,7 @@ async function measure(label: string, url: string, headers: Record<string, strin
   const before = classify(readProcs(), roots);
   // BENCH_STRACE=1 counts the system calls of the process under test (slows it; read counts only).
   // BENCH_PERF=1 samples the process under test with perf (report: perf report -i /tmp/datahub.perf --sort tid,dso).
-  const perfRec = process.env.BENCH_PERF === "1" ? spawn("perf", ["record", "-F", "499", "-o", `/tmp/${label === "bare proxy" ? "bare" : "datahub"}.perf`, "-p", String(pid)], { stdio: ["ignore", "ignore", "inherit"] }) : undefined;
+  const perfRec = process.env.BENCH_PERF === "1" ? spawn("perf", ["record", ...(process.env.BENCH_PERF_G === "1" ? ["-g"] : []), "-F", "499", "-o", `/tmp/${label === "bare proxy" ? "bare" : "datahub"}.perf`, "-p", String(pid)], { stdio: ["ignore", "ignore", "inherit"] }) : undefined;
   const traced = process.env.BENCH_STRACE === "1" ? spawn("strace", ["-c", "-f", "-p", String(roots[label === "bare proxy" ? "bare" : "datahub"])], { stdio: ["ignore", "inherit", "inherit"] }) : undefined;
   const r = await runLoad("wrk", { ...opts, warmupS: 0, url, headers });
   if (perfRec) { perfRec.kill("SIGINT"); await new Promise((res) => perfRec.once("exit", res)); }
