@@ -56,7 +56,8 @@ export const ratelimitModule: DatahubModule = {
         }
       },
     });
-    ctx.health.addCheck("redis", () => isRedisReady(client));
+    // Named apart from auth's `redis` check: in one process both register, and they may be different Redis servers.
+    ctx.health.addCheck("ratelimit-redis", () => isRedisReady(client));
     ctx.grpc.addService(ratelimit.RateLimitService, rateLimitService(limiter, metrics, log));
     return {
       info: { prefix: `${config.redis.prefix}:rl:` },

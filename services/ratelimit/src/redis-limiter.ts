@@ -50,6 +50,14 @@ export class RedisRateLimiter implements RateLimiter {
     if (!client[COMMAND]) client.defineCommand(COMMAND, { lua: buildGroupScript([...ALGORITHMS.values()]) });
     this.run = client[COMMAND]!.bind(client);
     this.cluster = opts.client.isCluster;
+    if (this.cluster) {
+      // ioredis's cluster auto-pipelining picks a pipeline by the first argument, which for a script
+      // with a variable key count is `numKeys`, not a key: every call of a batch would share one
+      // pipeline across slots and ioredis refuses it ("same slots allocation group"). Send the
+      // script calls unpipelined; each is routed by its first key.
+      const ignored = (opts.client.options as { autoPipeliningIgnoredCommands?: string[] }).autoPipeliningIgnoredCommands;
+      if (ignored !== undefined && !ignored.includes(COMMAND)) ignored.push(COMMAND);
+    }
   }
 
   async check(groups: DescriptorInput[][]): Promise<DecisionOutput[][]> {

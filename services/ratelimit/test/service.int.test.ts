@@ -109,7 +109,7 @@ describe("RateLimitService over gRPC", () => {
     expect(text).toMatch(/^datahub_ratelimit_decisions_total\{decision="allowed"\} [1-9]\d*$/m);
     expect(text).toMatch(/^datahub_ratelimit_decisions_total\{decision="denied"\} [1-9]\d*$/m);
     expect(text).toMatch(/^datahub_ratelimit_redis_errors_total 0$/m);
-    expect(await runner.health.report()).toMatchObject({ ready: true, checks: { redis: true } });
+    expect(await runner.health.report()).toMatchObject({ ready: true, checks: { "ratelimit-redis": true } });
   });
 });
 
