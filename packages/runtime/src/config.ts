@@ -147,6 +147,7 @@ const envSchema = z.object({
   DATAHUB_RATELIMIT_INSTANCES: int(1, 1),
   DATAHUB_RATELIMIT_BREAKER_MS: int(500, 1),
   DATAHUB_RATELIMIT_RPC_TIMEOUT_MS: int(500, 1),
+  DATAHUB_RATELIMIT_STRICT_ANONYMOUS: bool(false),
   DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
   DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
@@ -184,6 +185,8 @@ export interface Config {
     breakerMs: number;
     /** Edge: deadline of one CheckBatch RPC. */
     rpcTimeoutMs: number;
+    /** Edge: an IP over its anonymous limit gets 429 for keys the edge has not verified yet. */
+    strictAnonymous: boolean;
   };
   limits: { maxBodyBytes: number; maxHeaderBytes: number };
   /** When the edge and other services share a process, run the others on a worker thread. */
@@ -262,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       instances: e.DATAHUB_RATELIMIT_INSTANCES,
       breakerMs: e.DATAHUB_RATELIMIT_BREAKER_MS,
       rpcTimeoutMs: e.DATAHUB_RATELIMIT_RPC_TIMEOUT_MS,
+      strictAnonymous: e.DATAHUB_RATELIMIT_STRICT_ANONYMOUS,
     },
     limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES },
     servicesThread: e.DATAHUB_SERVICES_THREAD,

@@ -60,7 +60,7 @@ export class RateLimitGate {
   /** Checks one group (never rejects). */
   async check(group: PolicyGroup): Promise<Verdict> {
     const askedAt = this.cache.now();
-    const cached = this.fromCache(group, askedAt);
+    const cached = this.cached(group, askedAt);
     if (cached !== undefined) return cached;
     const decisions = await this.opts.batcher.check(group.descriptors);
     if (decisions === null) return this.unavailable(group);
@@ -75,8 +75,13 @@ export class RateLimitGate {
     return { status: denied ? 429 : 0, headers: rateLimitHeaders(group, decisions, denied) };
   }
 
-  /** A 429 without a round trip when a descriptor of the group is known to be over its limit. */
-  private fromCache(group: PolicyGroup, now: number): Verdict | undefined {
+  /**
+   * A 429 without a round trip when a descriptor of the group is known to be over its limit, else
+   * undefined. The pipeline also asks this for the anonymous limit of a request whose key is not in
+   * the key cache: an IP over its anonymous limit gets 429 before its key is verified, so it cannot
+   * learn whether guessed keys are valid (docs/ratelimiting.md).
+   */
+  cached(group: PolicyGroup, now = this.cache.now()): Verdict | undefined {
     const ds = group.descriptors;
     for (let i = 0; i < ds.length; i++) {
       const x = ds[i]!;
