@@ -25,6 +25,7 @@ beforeAll(async () => {
     "routes:",
     `  - { name: warm, path: /warm, upstream: "${upstream.url}", rateLimit: { limit: 1000000, windowSeconds: 60, algorithm: gcra } }`,
     // A UTC-day fixed window: the test never straddles its boundary (unless run at midnight).
+    `  - { name: refill, path: /refill, upstream: "${upstream.url}", rateLimit: { limit: 10, windowSeconds: 2, algorithm: gcra } }`,
     ...ALGORITHMS.map((a) => `  - { name: ${a}, path: /${a}, upstream: "${upstream.url}", rateLimit: { limit: ${LIMIT}, windowSeconds: 86400, algorithm: ${a} } }`),
   ].join("\n");
   const env = {
@@ -86,3 +87,31 @@ for (const algorithm of ALGORITHMS) {
     process.stdout.write(`${algorithm}: admitted by edge 1: ${results.filter((r, i) => r.status === 200 && i % 2 === 0).length}, by edge 2: ${results.filter((r, i) => r.status === 200 && i % 2 === 1).length}\n`);
   }, 60_000);
 }
+
+it("gcra refilling under sustained load over both edges (over-limit caches active): never more than the rate allows, and not starved", async () => {
+  const { key } = await createOrgAndKey(stack);
+  for (const u of urls) expect((await get(`${u}/warm`, key.key)).status).toBe(200);
+  // 10 per 2 s: a burst of 10, then one every T = 200 ms. 40 loops over both edges for ~2.5 s.
+  const T = 200;
+  let admitted = 0;
+  let last = 0;
+  const statuses = new Set<number>();
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 40 }, async (_, i) => {
+      while (performance.now() - start < 2500) {
+        last = performance.now();
+        const r = await get(`${urls[i % 2]}/refill`, key.key);
+        statuses.add(r.status);
+        if (r.status === 200) admitted++;
+      }
+    }),
+  );
+  const end = performance.now();
+  const most = 10 + Math.floor((end - start) / T); // GCRA's bound over the whole span
+  const least = 10 + Math.floor((last - start) / T) - 3; // slack for a loaded machine's scheduling gaps
+  process.stdout.write(`refill: admitted ${admitted}, bounds [${least}, ${most}]\n`);
+  expect([...statuses].sort()).toEqual([200, 429]);
+  expect(admitted).toBeLessThanOrEqual(most);
+  expect(admitted).toBeGreaterThanOrEqual(least);
+}, 30_000);
