@@ -55,7 +55,7 @@ export class RedisRateLimiter implements RateLimiter {
       // with a variable key count is `numKeys`, not a key: every call of a batch would share one
       // pipeline across slots and ioredis refuses it ("same slots allocation group"). Send the
       // script calls unpipelined; each is routed by its first key.
-      const ignored = (opts.client.options as { autoPipeliningIgnoredCommands?: string[] }).autoPipeliningIgnoredCommands;
+      const ignored = (opts.client.options as { autoPipeliningIgnoredCommands?: string[] } | undefined)?.autoPipeliningIgnoredCommands;
       if (ignored !== undefined && !ignored.includes(COMMAND)) ignored.push(COMMAND);
     }
   }

@@ -40,7 +40,8 @@ export function describeAlgorithms(name: string, setup: () => Promise<AlgorithmS
         expect(seen.map((x) => x.allowed)).toEqual([true, true, true, true, true, false]);
         expect(seen.map((x) => x.remaining)).toEqual([4, 3, 2, 1, 0, 0]);
         expect(seen[5]!.retryAfterMs).toBeGreaterThan(0);
-        expect(seen[5]!.retryAfterMs).toBeLessThanOrEqual(LONG);
+        // The counter may need the next window too: its count then decays through that window.
+        expect(seen[5]!.retryAfterMs).toBeLessThanOrEqual(algo === Algorithm.SLIDING_WINDOW ? 2 * LONG : LONG);
         expect(seen[0]!.resetAfterMs).toBeGreaterThan(0);
       });
 
