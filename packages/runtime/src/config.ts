@@ -142,6 +142,12 @@ const envSchema = z.object({
   DATAHUB_RPC_TIMEOUT_MS: int(2000, 1),
   DATAHUB_RATELIMIT_MAX_LOG_LIMIT: int(10000, 1),
   DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS: int(50, 1),
+  DATAHUB_RATELIMIT_DEFAULT_ALGORITHM: z.enum(["sliding-log", "gcra", "sliding-window", "fixed-window"]).default("sliding-log"),
+  DATAHUB_RATELIMIT_FAILURE_MODE: z.enum(["open", "closed", "local"]).default("open"),
+  DATAHUB_RATELIMIT_INSTANCES: int(1, 1),
+  DATAHUB_RATELIMIT_BREAKER_MS: int(500, 1),
+  DATAHUB_RATELIMIT_RPC_TIMEOUT_MS: int(500, 1),
+  DATAHUB_RATELIMIT_STRICT_ANONYMOUS: bool(false),
   DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
   DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
@@ -166,7 +172,22 @@ export interface Config {
   authCache: { ttlMs: number; staleTtlMs: number; negativeTtlMs: number; size: number };
   audit: { flushMs: number; batchSize: number; bufferSize: number; retentionDays: number; partitionsAhead: number };
   rpcTimeoutMs: number;
-  ratelimit: { maxLogLimit: number; redisTimeoutMs: number };
+  ratelimit: {
+    maxLogLimit: number;
+    redisTimeoutMs: number;
+    /** What a descriptor without an algorithm gets (the service applies it). */
+    defaultAlgorithm: "sliding-log" | "gcra" | "sliding-window" | "fixed-window";
+    /** Edge: what a policy without its own `failureMode` does when the limiter cannot answer. */
+    failureMode: "open" | "closed" | "local";
+    /** Edge instances sharing the limits: the `local` fallback admits limit / instances per instance. */
+    instances: number;
+    /** Edge: after a failed check, how long to skip the service and apply the failure mode at once. */
+    breakerMs: number;
+    /** Edge: deadline of one CheckBatch RPC. */
+    rpcTimeoutMs: number;
+    /** Edge: an IP over its anonymous limit gets 429 for keys the edge has not verified yet. */
+    strictAnonymous: boolean;
+  };
   limits: { maxBodyBytes: number; maxHeaderBytes: number };
   /** When the edge and other services share a process, run the others on a worker thread. */
   servicesThread: boolean;
@@ -236,7 +257,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       partitionsAhead: e.DATAHUB_AUDIT_PARTITIONS_AHEAD,
     },
     rpcTimeoutMs: e.DATAHUB_RPC_TIMEOUT_MS,
-    ratelimit: { maxLogLimit: e.DATAHUB_RATELIMIT_MAX_LOG_LIMIT, redisTimeoutMs: e.DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS },
+    ratelimit: {
+      maxLogLimit: e.DATAHUB_RATELIMIT_MAX_LOG_LIMIT,
+      redisTimeoutMs: e.DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS,
+      defaultAlgorithm: e.DATAHUB_RATELIMIT_DEFAULT_ALGORITHM,
+      failureMode: e.DATAHUB_RATELIMIT_FAILURE_MODE,
+      instances: e.DATAHUB_RATELIMIT_INSTANCES,
+      breakerMs: e.DATAHUB_RATELIMIT_BREAKER_MS,
+      rpcTimeoutMs: e.DATAHUB_RATELIMIT_RPC_TIMEOUT_MS,
+      strictAnonymous: e.DATAHUB_RATELIMIT_STRICT_ANONYMOUS,
+    },
     limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES },
     servicesThread: e.DATAHUB_SERVICES_THREAD,
   };

@@ -15,12 +15,11 @@ import { createPipeline } from "./pipeline";
 import { Forwarder } from "./proxy/forward";
 import { RoutesSource } from "./proxy/routes-source";
 import { CheckBatcher } from "./ratelimit/batcher";
+import { RateLimitGate } from "./ratelimit/gate";
+import { algorithmOf } from "./ratelimit/policies";
 import { RequestLog } from "./request-log";
 import { Responder } from "./respond";
 import { startEdgeServer } from "./server";
-
-/** Longest wait for a rate-limit batch: a slow ratelimit service must not stall traffic (fail open). */
-const RATELIMIT_TIMEOUT_MS = 500;
 
 /** The public HTTP(S) edge: `/v1` management API and proxy routes. */
 export const edgeModule: DatahubModule = {
@@ -48,16 +47,26 @@ export const edgeModule: DatahubModule = {
     const subscriber = subscribeInvalidations(config, keys, log);
 
     let lastRateLimitError = 0;
-    const limits = new CheckBatcher({
-      send: (req) => ratelimitClient.checkBatch(req, { timeoutMs: Math.min(config.rpcTimeoutMs, RATELIMIT_TIMEOUT_MS) }),
-      onFailOpen: (n) => metrics.ratelimitDecisions.inc({ decision: "failed_open" }, n),
+    const batcher = new CheckBatcher({
+      // A slow ratelimit service must not stall traffic: a short deadline, then the failure mode.
+      send: (req) => ratelimitClient.checkBatch(req, { timeoutMs: Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs) }),
+      breakerMs: config.ratelimit.breakerMs,
       onError: (err) => {
         // At most one line per 10 s: an outage must not flood the log.
         if (Date.now() - lastRateLimitError > 10_000) {
           lastRateLimitError = Date.now();
-          log.warn({ err: { message: (err as Error).message } }, "ratelimit service failed; failing open");
+          log.warn({ err: { message: (err as Error).message } }, "ratelimit service failed; applying each policy's failure mode");
         }
       },
+    });
+    const limits = new RateLimitGate({
+      batcher,
+      defaultFailureMode: config.ratelimit.failureMode,
+      instances: config.ratelimit.instances,
+      prefix: config.redis.prefix,
+      maxLogLimit: config.ratelimit.maxLogLimit,
+      defaultAlgorithm: algorithmOf(config.ratelimit.defaultAlgorithm),
+      onDecision: (decision) => metrics.ratelimitDecisions.inc({ decision }),
     });
 
     const shipper = new AuditShipper({
@@ -110,6 +119,7 @@ export const edgeModule: DatahubModule = {
         await forwarder.close();
         await shipper.stop(config.shutdown.timeoutMs);
         await subscriber.close();
+        await limits.close();
       },
     };
   },

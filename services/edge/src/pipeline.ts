@@ -17,8 +17,7 @@ import type { RequestLog } from "./request-log";
 import { traceFrom } from "./trace";
 import { keyFromHeaders, queryCarriesKey } from "./auth/extract";
 import type { KeyCache } from "./auth/key-cache";
-import type { CheckBatcher } from "./ratelimit/batcher";
-import { rateLimitHeaders } from "./ratelimit/headers";
+import type { RateLimitGate, Verdict } from "./ratelimit/gate";
 import { anonymousPolicies, keyPolicies, type PolicyGroup } from "./ratelimit/policies";
 import type { Forwarder } from "./proxy/forward";
 import type { Route } from "./proxy/route-table";
@@ -34,7 +33,7 @@ export interface PipelineDeps {
   health: Health;
   routes: RoutesSource;
   keys: KeyCache;
-  limits: CheckBatcher;
+  limits: Pick<RateLimitGate, "check" | "cached">;
   forwarder: Forwarder;
   responder: Responder;
   requestLog: RequestLog;
@@ -65,6 +64,7 @@ function writeHeadWithTiming(this: EdgeResponse, ...args: unknown[]): unknown {
 export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: EdgeResponse) => void {
   const { config, responder, keys, limits, requestLog, cors } = deps;
   const maxBody = config.limits.maxBodyBytes;
+  const strictAnonymous = config.ratelimit.strictAnonymous;
 
   /** Anonymous limit first (slows key guessing), then the one 401 answer. */
   async function unauthenticated(req: EdgeRequest, res: EdgeResponse): Promise<void> {
@@ -73,15 +73,18 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     responder.problem(res, 401, "unauthorized", UNAUTHORIZED_DETAIL, WWW_AUTHENTICATE);
   }
 
-  /** Runs one rate-limit group; answers 429 and returns true when it is denied. Fails open. */
+  /** Runs one rate-limit group; answers 429 (or 503 for a fail-closed policy) and returns true when refused. */
   async function limited(res: EdgeResponse, group: PolicyGroup): Promise<boolean> {
-    const decisions = await limits.check(group.descriptors);
-    if (decisions === null) return false;
-    let denied = false;
-    for (const d of decisions) if (!d.allowed) denied = true;
-    res.rateLimit = rateLimitHeaders(group, decisions, denied);
-    if (denied) responder.problem(res, 429, "rate-limited", "Too many requests: a rate limit that applies to this request is exhausted.");
-    return denied;
+    return refused(res, await limits.check(group));
+  }
+
+  /** Answers a refusing verdict (429, or 503 for a fail-closed policy); true when it refused. */
+  function refused(res: EdgeResponse, verdict: Verdict): boolean {
+    if (verdict.headers !== undefined) res.rateLimit = verdict.headers;
+    if (verdict.status === 0) return false;
+    if (verdict.status === 429) responder.problem(res, 429, "rate-limited", "Too many requests: a rate limit that applies to this request is exhausted.");
+    else responder.problem(res, 503, "ratelimit-unavailable", "Rate limits cannot be checked right now; retry shortly.", { "retry-after": "1" });
+    return true;
   }
 
   function tooLarge(res: EdgeResponse, limit: number): boolean {
@@ -121,6 +124,12 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       const key = keyFromHeaders(req.headers);
       if (key === undefined || !isWellFormedApiKey(key)) return unauthenticated(req, res);
       const pending = keys.lookup(key);
+      if (strictAnonymous && pending instanceof Promise) {
+        // Not a cached key: an IP already over its anonymous limit is refused before verification,
+        // so guessed keys get the same 429 whether valid or not (docs/ratelimiting.md).
+        const blocked = limits.cached(anonymousPolicies(ctx.clientIp, table.defaults.anonymousRateLimit));
+        if (blocked !== undefined && refused(res, blocked)) return;
+      }
       const result = pending instanceof Promise ? await pending : pending;
       if (result.status === "unavailable") {
         responder.problem(res, 503, "auth-unavailable", "The key could not be verified right now; retry shortly.", { "retry-after": "1" });

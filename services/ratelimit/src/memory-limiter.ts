@@ -1,6 +1,6 @@
 import { ALGORITHMS, type MemoryStore, type NormalizedDescriptor } from "./algorithms";
 import type { RateLimiter } from "./limiter";
-import type { DecisionOutput, DescriptorInput } from "./types";
+import type { Algorithm, DecisionOutput, DescriptorInput } from "./types";
 import { validateGroups } from "./validation";
 
 /** Options for {@link MemoryRateLimiter}. */
@@ -9,6 +9,8 @@ export interface MemoryRateLimiterOptions {
   prefix?: string;
   /** Highest sliding-log limit (`config.ratelimit.maxLogLimit`). Default 10,000. */
   maxLogLimit?: number;
+  /** What ALGORITHM_UNSPECIFIED means. Default sliding log. */
+  defaultAlgorithm?: Algorithm;
   /** Clock in milliseconds (fractions allowed); tests inject a fake one. Default: a monotonic clock. */
   now?: () => number;
   /** How often (clock ms) expired keys are swept on a later check. Default 10 s. */
@@ -52,6 +54,7 @@ export class MemoryRateLimiter implements RateLimiter {
   private readonly store = new ExpiringMap();
   private readonly prefix: string;
   private readonly maxLogLimit: number;
+  private readonly defaultAlgorithm: Algorithm | undefined;
   private readonly nowMs: () => number;
   private readonly sweepEveryUs: number;
   private nextSweepUs = 0;
@@ -59,6 +62,7 @@ export class MemoryRateLimiter implements RateLimiter {
   constructor(opts: MemoryRateLimiterOptions = {}) {
     this.prefix = opts.prefix ?? "datahub";
     this.maxLogLimit = opts.maxLogLimit ?? 10_000;
+    this.defaultAlgorithm = opts.defaultAlgorithm;
     this.nowMs = opts.now ?? (() => performance.timeOrigin + performance.now());
     this.sweepEveryUs = (opts.sweepEveryMs ?? 10_000) * 1000;
   }
@@ -69,7 +73,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async check(groups: DescriptorInput[][]): Promise<DecisionOutput[][]> {
-    const valid = validateGroups(groups, { prefix: this.prefix, maxLogLimit: this.maxLogLimit });
+    const valid = validateGroups(groups, { prefix: this.prefix, maxLogLimit: this.maxLogLimit, defaultAlgorithm: this.defaultAlgorithm });
     const nowUs = Math.floor(this.nowMs() * 1000);
     if (nowUs >= this.nextSweepUs) {
       this.store.sweep(nowUs);

@@ -1,5 +1,6 @@
 import { createRedis, isRedisReady, withTimeout, type DatahubModule } from "@datahub/runtime";
 import { ratelimit } from "@datahub/proto";
+import { algorithmByName } from "./algorithms";
 import { rateLimitMetrics } from "./metrics";
 import { RedisRateLimiter } from "./redis-limiter";
 import { rateLimitService } from "./server";
@@ -27,7 +28,8 @@ export const ratelimitModule: DatahubModule = {
         commandTimeoutMs: Math.max(1000, config.ratelimit.redisTimeoutMs * 10),
         // While disconnected, calls fail at once instead of queueing: the edge's fallback decides.
         // A socket that never connected keeps ioredis's 2 s close timer alive at shutdown; 200 ms is plenty.
-        options: { enableOfflineQueue: false, disconnectTimeout: 200 },
+        // Reconnect attempts at most 200 ms apart: checks go back to Redis within ~1 s of it returning.
+        options: { enableOfflineQueue: false, disconnectTimeout: 200, retryStrategy: (times: number) => Math.min(25 * 2 ** times, 200) },
       },
       log,
     );
@@ -42,6 +44,7 @@ export const ratelimitModule: DatahubModule = {
       client,
       prefix: config.redis.prefix,
       maxLogLimit: config.ratelimit.maxLogLimit,
+      defaultAlgorithm: algorithmByName(config.ratelimit.defaultAlgorithm),
       // The Redis budget: a lag-tolerant deadline (runtime withTimeout) over the whole batch.
       timeoutMs: config.ratelimit.redisTimeoutMs,
       onError: (err) => {
@@ -53,7 +56,8 @@ export const ratelimitModule: DatahubModule = {
         }
       },
     });
-    ctx.health.addCheck("redis", () => isRedisReady(client));
+    // Named apart from auth's `redis` check: in one process both register, and they may be different Redis servers.
+    ctx.health.addCheck("ratelimit-redis", () => isRedisReady(client));
     ctx.grpc.addService(ratelimit.RateLimitService, rateLimitService(limiter, metrics, log));
     return {
       info: { prefix: `${config.redis.prefix}:rl:` },

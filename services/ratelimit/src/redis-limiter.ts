@@ -3,7 +3,7 @@ import { withTimeout, type RedisClient } from "@datahub/runtime";
 import { ALGORITHMS, type NormalizedDescriptor } from "./algorithms";
 import { buildGroupScript } from "./algorithms/group-script";
 import { RateLimitUnavailableError, type RateLimiter } from "./limiter";
-import type { DecisionOutput, DescriptorInput } from "./types";
+import type { Algorithm, DecisionOutput, DescriptorInput } from "./types";
 import { validateGroups } from "./validation";
 
 /** Options for {@link RedisRateLimiter}. */
@@ -14,6 +14,8 @@ export interface RedisRateLimiterOptions {
   prefix: string;
   /** `config.ratelimit.maxLogLimit`. */
   maxLogLimit: number;
+  /** What ALGORITHM_UNSPECIFIED means (`config.ratelimit.defaultAlgorithm`). Default sliding log. */
+  defaultAlgorithm?: Algorithm;
   /**
    * Deadline of one `check` in ms. ioredis's `commandTimeout` already bounds each command, but a
    * Cluster client queues commands without a timer while it has no topology; this bounds that too.
@@ -48,10 +50,18 @@ export class RedisRateLimiter implements RateLimiter {
     if (!client[COMMAND]) client.defineCommand(COMMAND, { lua: buildGroupScript([...ALGORITHMS.values()]) });
     this.run = client[COMMAND]!.bind(client);
     this.cluster = opts.client.isCluster;
+    if (this.cluster) {
+      // ioredis's cluster auto-pipelining picks a pipeline by the first argument, which for a script
+      // with a variable key count is `numKeys`, not a key: every call of a batch would share one
+      // pipeline across slots and ioredis refuses it ("same slots allocation group"). Send the
+      // script calls unpipelined; each is routed by its first key.
+      const ignored = (opts.client.options as { autoPipeliningIgnoredCommands?: string[] } | undefined)?.autoPipeliningIgnoredCommands;
+      if (ignored !== undefined && !ignored.includes(COMMAND)) ignored.push(COMMAND);
+    }
   }
 
   async check(groups: DescriptorInput[][]): Promise<DecisionOutput[][]> {
-    const valid = validateGroups(groups, { prefix: this.opts.prefix, maxLogLimit: this.opts.maxLogLimit });
+    const valid = validateGroups(groups, { prefix: this.opts.prefix, maxLogLimit: this.opts.maxLogLimit, defaultAlgorithm: this.opts.defaultAlgorithm });
     const out = new Array<DecisionOutput[]>(valid.length);
     // Every call is sent in the same tick, so auto-pipelining writes them to Redis together.
     const calls = this.chunks(valid).map((idx) => this.runGroups(valid, idx, out));

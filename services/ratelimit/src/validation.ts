@@ -1,6 +1,6 @@
 import calculateSlot from "cluster-key-slot";
 import { ALGORITHMS, DEFAULT_ALGORITHM, algorithmName, type NormalizedDescriptor } from "./algorithms";
-import type { DescriptorInput } from "./types";
+import type { Algorithm, DescriptorInput } from "./types";
 
 /** Bounds on what one call may ask; each one keeps a single script or RPC small and fast. */
 export const LIMITS = {
@@ -16,6 +16,8 @@ export interface ValidationOptions {
   prefix: string;
   /** `config.ratelimit.maxLogLimit`: the highest limit a sliding log accepts. */
   maxLogLimit: number;
+  /** What ALGORITHM_UNSPECIFIED means (`config.ratelimit.defaultAlgorithm`); default sliding log. */
+  defaultAlgorithm?: Algorithm;
 }
 
 /**
@@ -68,7 +70,7 @@ function validateGroup(group: DescriptorInput[], gi: number, opts: ValidationOpt
     if (seen.has(d.key)) fail(at("key"), "appears twice in one request; give each limit its own key");
     seen.add(d.key);
 
-    const algorithm = d.algorithm === 0 ? DEFAULT_ALGORITHM : d.algorithm;
+    const algorithm = d.algorithm === 0 ? (opts.defaultAlgorithm ?? DEFAULT_ALGORITHM) : d.algorithm;
     const spec = ALGORITHMS.get(algorithm);
     if (!spec) {
       const name = algorithmName(algorithm);

@@ -85,7 +85,7 @@ describe("RateLimitService over gRPC", () => {
       [client.check({ descriptors: [desc("{v}:a", 2n ** 64n - 1n as never)] }), "descriptors[0].limit: must be a positive integer, got 18446744073709552000"],
       [client.check({ descriptors: [] }), "descriptors: at least one descriptor is required"],
       [client.check({ descriptors: Array.from({ length: 17 }, (_, i) => desc(`{v}:${i}`, 5)) }), "descriptors: at most 16 descriptors per request, got 17"],
-      [client.check({ descriptors: [desc("{v}:a", 5, 1000, 1, ratelimit.Algorithm.GCRA)] }), "descriptors[0].algorithm: algorithm gcra is not available yet"],
+      [client.check({ descriptors: [desc("{v}:a", 5, 1000, 1, 7 as ratelimit.Algorithm)] }), "descriptors[0].algorithm: unknown (7) is not an algorithm"],
       [
         client.checkBatch({ requests: [{ descriptors: [desc("{v}:a", 5)] }, { descriptors: [desc("{v}:b", 5, 0)] }] }),
         "requests[1].descriptors[0].window_ms: must be an integer from 1 to 604800000 (7 days), got 0",
@@ -109,7 +109,7 @@ describe("RateLimitService over gRPC", () => {
     expect(text).toMatch(/^datahub_ratelimit_decisions_total\{decision="allowed"\} [1-9]\d*$/m);
     expect(text).toMatch(/^datahub_ratelimit_decisions_total\{decision="denied"\} [1-9]\d*$/m);
     expect(text).toMatch(/^datahub_ratelimit_redis_errors_total 0$/m);
-    expect(await runner.health.report()).toMatchObject({ ready: true, checks: { redis: true } });
+    expect(await runner.health.report()).toMatchObject({ ready: true, checks: { "ratelimit-redis": true } });
   });
 });
 

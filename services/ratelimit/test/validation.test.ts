@@ -45,10 +45,16 @@ describe("validateGroups", () => {
     expect(() => validateGroups([[d({ key: "x".repeat(512), limit: 10_000, windowMs: LIMITS.maxWindowMs, cost: 10_000 })]], opts)).not.toThrow();
   });
 
-  it("rejects algorithms that are unknown or not built yet", () => {
-    fails([[d({ algorithm: Algorithm.GCRA })]], "groups[0].descriptors[0].algorithm: algorithm gcra is not available yet");
-    fails([[d({ algorithm: Algorithm.SLIDING_WINDOW })]], "groups[0].descriptors[0].algorithm: algorithm sliding-window is not available yet");
-    fails([[d({ algorithm: Algorithm.FIXED_WINDOW })]], "groups[0].descriptors[0].algorithm: algorithm fixed-window is not available yet");
+  it("accepts every algorithm, caps only the sliding log's limit, and applies the configured default", () => {
+    for (const algorithm of [Algorithm.GCRA, Algorithm.SLIDING_WINDOW, Algorithm.FIXED_WINDOW]) {
+      expect(validateGroups([[d({ algorithm, limit: 1_000_000 })]], opts)[0]![0]!.algorithm).toBe(algorithm);
+    }
+    fails([[d({ algorithm: Algorithm.SLIDING_LOG, limit: 10_001 })]], "groups[0].descriptors[0].limit: must be at most 10000 for sliding-log (memory grows with the limit), got 10001");
+    expect(validateGroups([[d({ algorithm: Algorithm.UNSPECIFIED })]], opts)[0]![0]!.algorithm).toBe(Algorithm.SLIDING_LOG);
+    expect(validateGroups([[d({ algorithm: Algorithm.UNSPECIFIED })]], { ...opts, defaultAlgorithm: Algorithm.GCRA })[0]![0]!.algorithm).toBe(Algorithm.GCRA);
+  });
+
+  it("rejects unknown algorithms", () => {
     fails([[d({ algorithm: 42 as Algorithm })]], "groups[0].descriptors[0].algorithm: unknown (42) is not an algorithm");
   });
 

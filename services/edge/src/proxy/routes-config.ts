@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
-import { ALGORITHM_NAMES, type RateLimitPolicy } from "../ratelimit/policies";
+import { ALGORITHM_NAMES, FAILURE_MODES, type RateLimitPolicy } from "../ratelimit/policies";
 
 /** Thrown for an unreadable or invalid routes file. */
 export class RoutesConfigError extends Error {
@@ -19,6 +19,7 @@ const rateLimitSchema = z.strictObject({
   limit: z.number().int().min(1),
   windowSeconds: z.number().int().min(1).max(86_400 * 31),
   algorithm: z.enum(ALGORITHM_NAMES as [string, ...string[]]).optional(),
+  failureMode: z.enum(FAILURE_MODES).optional(),
 });
 
 const upstreamSchema = z.string().refine(

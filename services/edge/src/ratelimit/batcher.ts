@@ -7,9 +7,9 @@
  * answered wait and leave together when one returns (Nagle-like), so the batch size grows with
  * the load instead of the RPC count (a full batch of `maxGroups` never waits).
  *
- * Failure policy: fail open. When the RPC fails or times out every request of the batch is
- * allowed (result `null`) and counted as `failed_open`; after a failure the breaker stays open
- * for `breakerMs`, failing open at once instead of waiting for another timeout.
+ * Failure: when the RPC fails or times out every group of the batch gets `null` (the caller, the
+ * RateLimitGate, applies each policy's failure mode); after a failure the breaker stays open for
+ * `breakerMs`, answering `null` at once instead of waiting for another timeout.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ratelimit } from "@datahub/proto";
@@ -27,7 +27,7 @@ export interface CheckBatcherOptions {
   maxInFlight?: number;
   /** How long to fail open without trying after a failed batch (default 500 ms). */
   breakerMs?: number;
-  /** Called once per request that was allowed because the service failed. */
+  /** Called with the number of groups answered `null` because the service failed. */
   onFailOpen?: (count: number) => void;
   /** Called with the error of a failed batch (for a rate-limited log line). */
   onError?: (err: unknown) => void;

@@ -12,7 +12,15 @@ export interface RateLimitPolicy {
   windowSeconds: number;
   /** `sliding-log` | `gcra` | `sliding-window` | `fixed-window`; empty/undefined = the service default. */
   algorithm?: string;
+  /** When the limiter cannot answer (docs/ratelimiting.md); undefined = `DATAHUB_RATELIMIT_FAILURE_MODE`. */
+  failureMode?: FailureMode;
 }
+
+/** What a policy does while the ratelimit service or its Redis is down: see gate.ts. */
+export type FailureMode = "open" | "closed" | "local";
+
+/** The failure modes datahub.yaml accepts. */
+export const FAILURE_MODES = ["open", "closed", "local"] as const;
 
 /** The policy names that appear in `RateLimit`/`RateLimit-Policy` headers. */
 export type PolicyName = "default" | "key" | "route" | "anonymous";
@@ -26,6 +34,8 @@ export interface PolicyGroup {
   windows: number[];
   /** Limits as numbers (for headers when a decision does not echo its limit). */
   limits: number[];
+  /** Each policy's own failure mode (undefined: the configured default). */
+  failureModes: Array<FailureMode | undefined>;
 }
 
 const ALGORITHMS: Record<string, ratelimit.Algorithm> = {
@@ -50,6 +60,7 @@ function add(group: PolicyGroup, name: PolicyName, key: string, p: RateLimitPoli
   group.names.push(name);
   group.windows.push(p.windowSeconds);
   group.limits.push(p.limit);
+  group.failureModes.push(p.failureMode);
 }
 
 /**
@@ -57,7 +68,7 @@ function add(group: PolicyGroup, name: PolicyName, key: string, p: RateLimitPoli
  * `defaults` when neither sets one.
  */
 export function keyPolicies(keyId: string, keyPolicy: RateLimitPolicy | undefined, routeName: string, routePolicy: RateLimitPolicy | undefined, defaults: RateLimitPolicy): PolicyGroup {
-  const group: PolicyGroup = { descriptors: [], names: [], windows: [], limits: [] };
+  const group: PolicyGroup = { descriptors: [], names: [], windows: [], limits: [], failureModes: [] };
   const tag = "{k:" + keyId + "}:";
   if (keyPolicy) add(group, "key", tag + "key", keyPolicy);
   if (routePolicy) add(group, "route", tag + "route:" + routeName, routePolicy);
@@ -70,7 +81,7 @@ export function keyPolicies(keyId: string, keyPolicy: RateLimitPolicy | undefine
  * anonymous limit per client IP, plus a public route's own limit per IP.
  */
 export function anonymousPolicies(ip: string, anonymous: RateLimitPolicy, routeName?: string, routePolicy?: RateLimitPolicy): PolicyGroup {
-  const group: PolicyGroup = { descriptors: [], names: [], windows: [], limits: [] };
+  const group: PolicyGroup = { descriptors: [], names: [], windows: [], limits: [], failureModes: [] };
   const tag = "{ip:" + ip + "}:";
   add(group, "anonymous", tag + "anon", anonymous);
   if (routeName && routePolicy) add(group, "route", tag + "route:" + routeName, routePolicy);

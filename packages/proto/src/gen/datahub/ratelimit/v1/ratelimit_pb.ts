@@ -65,7 +65,8 @@ export type Descriptor = Message<"datahub.ratelimit.v1.Descriptor"> & {
   cost: bigint;
 
   /**
-   * UNSPECIFIED means SLIDING_LOG. Algorithms not built yet are refused (INVALID_ARGUMENT).
+   * UNSPECIFIED means the service's default (DATAHUB_RATELIMIT_DEFAULT_ALGORITHM, sliding log
+   * unless configured). Unknown values are refused (INVALID_ARGUMENT).
    *
    * @generated from field: datahub.ratelimit.v1.Algorithm algorithm = 5;
    */
