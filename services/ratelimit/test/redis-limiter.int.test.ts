@@ -121,6 +121,27 @@ describe("RedisRateLimiter on a real Redis", () => {
     expect(await redis.zcard(`${prefix}:rl:{big}:a`)).toBe(limit);
   });
 
+  it("counts many groups on one key in one call exactly (the sliding log writes them with one ZADD)", async () => {
+    const w = 4000;
+    const out = await limiter.check(Array.from({ length: 30 }, () => [d("{co}:a", 10, w)]));
+    expect(out.map((g) => g[0]!.allowed)).toEqual([...Array(10).fill(true), ...Array(20).fill(false)]);
+    expect(out.slice(0, 10).map((g) => g[0]!.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    // The log was empty: the oldest unit is one of this call's, so more quota comes back in a window.
+    for (const g of out) expect(g[0]!.resetAfterMs).toBe(w);
+    // A refusal reads the stored log: this call's buffered members are already there.
+    for (const g of out.slice(10)) expect(g[0]!.retryAfterMs).toBeGreaterThan(w - 200);
+    expect(await redis.zcard(`${prefix}:rl:{co}:a`)).toBe(10);
+    const ttl = await redis.pttl(`${prefix}:rl:{co}:a`);
+    expect(ttl).toBeGreaterThan(w - 500);
+    expect(ttl).toBeLessThanOrEqual(w);
+  });
+
+  it("keeps one key used with two windows in one call consistent", async () => {
+    const out = await limiter.check([[d("{co2}:a", 3, 1000)], [d("{co2}:a", 3, 5000)], [d("{co2}:a", 3, 1000)], [d("{co2}:a", 3, 1000)], [d("{co2}:a", 3, 1000)]]);
+    expect(out.map((g) => g[0]!.allowed)).toEqual([true, true, true, false, false]);
+    expect(await redis.zcard(`${prefix}:rl:{co2}:a`)).toBe(3);
+  });
+
   it("admits exactly the limit under a concurrent burst", async () => {
     const calls = Array.from({ length: 300 }, () => limiter.check([[d("{burst}:a", 120)]]));
     const out = await Promise.all(calls);

@@ -55,4 +55,8 @@ for _ = 1, tonumber(ARGV[1]) do
     out[#out + 1] = r[4]
   end
 end
+-- Algorithms that buffer writes for the whole call (sliding log) write them now.
+for _, algo in pairs(ALGORITHMS) do
+  if algo.finish then algo.finish() end
+end
 return out
