@@ -7,6 +7,7 @@ import { Health, withTimeout } from "./health";
 import { startOpsServer } from "./ops-server";
 import { GrpcHost } from "./grpc/server";
 import { createRpcClient, type RpcClient } from "./grpc/client";
+import { currentTelemetry } from "./telemetry/sdk";
 
 /** What every module gets when it starts. */
 export interface ModuleContext {
@@ -177,6 +178,8 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         );
       }
       clients.forEach((c) => c.close());
+      // Queued spans of the last requests go out before the process exits.
+      await withTimeout(currentTelemetry()?.shutdown() ?? Promise.resolve(), config.shutdown.timeoutMs).catch(() => undefined);
       logger.info("stopped");
       logger.flush?.();
     })());

@@ -4,7 +4,7 @@
  * the pipeline, and serves it on `config.ports.edge`.
  */
 import { audit, auth, ratelimit } from "@datahub/proto";
-import type { DatahubModule } from "@datahub/runtime";
+import { tracingEnabled, type DatahubModule } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
 import { KeyCache } from "./auth/key-cache";
@@ -18,6 +18,7 @@ import { CheckBatcher } from "./ratelimit/batcher";
 import { RequestLog } from "./request-log";
 import { Responder } from "./respond";
 import { startEdgeServer } from "./server";
+import { groupLinks, noteGroup, noteVerifyWaiter, recordLinks, verifyInSpan } from "./trace";
 
 /** Longest wait for a rate-limit batch: a slow ratelimit service must not stall traffic (fail open). */
 const RATELIMIT_TIMEOUT_MS = 500;
@@ -37,8 +38,9 @@ export const edgeModule: DatahubModule = {
 
     const routes = await RoutesSource.create({ path: config.configPath, logger: log });
 
+    const tracing = tracingEnabled();
     const keys = new KeyCache({
-      verify: (key) => authClient.verifyKey({ key }),
+      verify: tracing ? (key) => verifyInSpan(() => authClient.verifyKey({ key })) : (key) => authClient.verifyKey({ key }),
       ttlMs: config.authCache.ttlMs,
       negativeTtlMs: config.authCache.negativeTtlMs,
       staleTtlMs: config.authCache.staleTtlMs,
@@ -49,7 +51,8 @@ export const edgeModule: DatahubModule = {
 
     let lastRateLimitError = 0;
     const limits = new CheckBatcher({
-      send: (req) => ratelimitClient.checkBatch(req, { timeoutMs: Math.min(config.rpcTimeoutMs, RATELIMIT_TIMEOUT_MS) }),
+      send: (req) =>
+        ratelimitClient.checkBatch(req, { timeoutMs: Math.min(config.rpcTimeoutMs, RATELIMIT_TIMEOUT_MS), links: tracing ? groupLinks(req.requests ?? []) : undefined }),
       onFailOpen: (n) => metrics.ratelimitDecisions.inc({ decision: "failed_open" }, n),
       onError: (err) => {
         // At most one line per 10 s: an outage must not flood the log.
@@ -60,8 +63,10 @@ export const edgeModule: DatahubModule = {
       },
     });
 
+    if (tracing) traceBatches(keys, limits);
+
     const shipper = new AuditShipper({
-      append: (records) => auditClient.appendLogs({ records }),
+      append: (records) => auditClient.appendLogs({ records }, tracing ? { links: recordLinks(records) } : undefined),
       batchSize: config.audit.batchSize,
       bufferSize: config.audit.bufferSize,
       flushMs: config.audit.flushMs,
@@ -114,3 +119,22 @@ export const edgeModule: DatahubModule = {
     };
   },
 };
+
+/**
+ * With tracing on, notes the span of each request as it queues a rate-limit group or joins a key
+ * verification, so the batched RPC can link to it (see ./trace). Wraps the two entry points
+ * instead of threading span contexts through the batcher and the cache.
+ */
+function traceBatches(keys: KeyCache, limits: CheckBatcher): void {
+  const lookup = keys.lookup.bind(keys);
+  keys.lookup = (key) => {
+    const result = lookup(key);
+    if (result instanceof Promise) noteVerifyWaiter(result);
+    return result;
+  };
+  const check = limits.check.bind(limits);
+  limits.check = (descriptors) => {
+    noteGroup(descriptors);
+    return check(descriptors);
+  };
+}

@@ -2,6 +2,7 @@ import { makeGenericClientConstructor, credentials, Metadata, type Client } from
 import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { grpcServiceDefinition } from "./definition";
+import { context, endWithError, injectContext, ROOT_CONTEXT, SpanKind, trace, tracer, tracingEnabled, type Link } from "../telemetry/tracing";
 
 /** Per-call options. */
 export interface CallOptions {
@@ -9,6 +10,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Extra metadata (e.g. `traceparent`). */
   metadata?: Record<string, string>;
+  /**
+   * A batched call serving many requests: its client span starts a trace of its own and links
+   * to each request's span (instead of pretending to be the child of whichever request came first).
+   */
+  links?: Link[];
 }
 
 /** A typed promise client for a generated service. */
@@ -39,13 +45,46 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
   const out: Record<string, unknown> = { close: () => client.close() };
   for (const method of service.methods) {
     const name = method.localName;
-    out[name] = (req: unknown, callOpts?: CallOptions) =>
+    const spanName = `${service.typeName}/${method.name}`;
+    const call = (req: unknown, callOpts: CallOptions | undefined, md: Metadata) =>
       new Promise((resolve, reject) => {
-        const md = new Metadata();
         if (callOpts?.metadata) for (const [k, v] of Object.entries(callOpts.metadata)) md.set(k, v);
         const deadline = Date.now() + (callOpts?.timeoutMs ?? opts.timeoutMs);
         client[name]!(req, md, { deadline }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)));
       });
+    out[name] = (req: unknown, callOpts?: CallOptions) => {
+      if (!tracingEnabled()) return call(req, callOpts, new Metadata());
+      return tracedCall(spanName, service.typeName, method.name, callOpts, (md) => call(req, callOpts, md));
+    };
   }
   return out as RpcClient<T>;
+}
+
+/** One RPC inside a CLIENT span whose context travels in the call's `traceparent` metadata. */
+function tracedCall(spanName: string, rpcService: string, rpcMethod: string, callOpts: CallOptions | undefined, call: (md: Metadata) => Promise<unknown>): Promise<unknown> {
+  const parent = callOpts?.links !== undefined ? ROOT_CONTEXT : context.active();
+  const span = tracer().startSpan(
+    spanName,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { "rpc.system": "grpc", "rpc.service": rpcService, "rpc.method": rpcMethod, "datahub.batch.size": callOpts?.links?.length ?? 1 },
+      links: callOpts?.links,
+    },
+    parent,
+  );
+  const headers: Record<string, string> = {};
+  injectContext(trace.setSpan(parent, span), headers);
+  const md = new Metadata();
+  for (const k in headers) md.set(k, headers[k]!);
+  return call(md).then(
+    (res) => {
+      span.setAttribute("rpc.grpc.status_code", 0);
+      span.end();
+      return res;
+    },
+    (err: unknown) => {
+      endWithError(span, err, { "rpc.grpc.status_code": typeof (err as { code?: unknown })?.code === "number" ? (err as { code: number }).code : 2 });
+      throw err;
+    },
+  );
 }

@@ -1,0 +1,135 @@
+/**
+ * OpenTelemetry across processes (contract §8, issue 5): the edge and the services in separate
+ * `datahub start` processes export to an in-test OTLP/HTTP receiver (protobuf, the default
+ * protocol). ONE request must yield ONE connected trace: the edge's SERVER span (child of the
+ * client's traceparent), VerifyKey client/server spans with the Postgres query beneath, and the
+ * batched CheckBatch and AppendLogs RPCs — each its own trace LINKED to the request's span — with
+ * their Redis and Postgres spans beneath. The upstream gets the edge span as parent, and the
+ * request's log line carries the trace id.
+ */
+import { randomBytes } from "node:crypto";
+import { eventually, OtlpSpanKind, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@datahub/runtime/testing";
+import { call, createOrgAndKey, startProcessStack, startUpstream } from "../support/stack";
+
+/** Every span of `traceId`, and every span (of any trace) descending from one that links into it. */
+function connected(spans: ReceivedSpan[], traceId: string, requestSpanId: string): { own: ReceivedSpan[]; linked: ReceivedSpan[] } {
+  const own = spans.filter((s) => s.traceId === traceId);
+  const roots = spans.filter((s) => s.links.some((l) => l.traceId === traceId && l.spanId === requestSpanId));
+  const linked: ReceivedSpan[] = [...roots];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of spans) {
+      if (!linked.includes(s) && linked.some((p) => p.traceId === s.traceId && p.spanId === s.parentSpanId)) {
+        linked.push(s);
+        grew = true;
+      }
+    }
+  }
+  return { own, linked };
+}
+
+/** True when `child` descends from `ancestor` through parent ids. */
+function descends(spans: ReceivedSpan[], child: ReceivedSpan, ancestor: ReceivedSpan): boolean {
+  let cur: ReceivedSpan | undefined = child;
+  while (cur !== undefined) {
+    if (cur.parentSpanId === ancestor.spanId && cur.traceId === ancestor.traceId) return true;
+    const parentId: string = cur.parentSpanId;
+    cur = spans.find((s) => s.spanId === parentId && s.traceId === child.traceId);
+  }
+  return false;
+}
+
+let receiver: OtlpReceiver;
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+});
+
+it("one request yields one connected trace across edge, auth, ratelimit and audit in split mode", async () => {
+  const upstream = await startUpstream();
+  const stack = await startProcessStack({
+    split: true,
+    routes: `routes:\n  - name: echo\n    path: /echo\n    upstream: ${upstream.url}\n    rateLimit: { limit: 100, windowSeconds: 60 }\n`,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: "100", LOG_LEVEL: "info" },
+  });
+  try {
+    const { key } = await createOrgAndKey(stack);
+    const clientTrace = randomBytes(16).toString("hex");
+    const clientSpan = randomBytes(8).toString("hex");
+    const res = await call(stack.edgeUrl, "GET", "/echo", { key: key.key, headers: { traceparent: `00-${clientTrace}-${clientSpan}-01` } });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get("x-request-id")!;
+
+    // The edge's SERVER span continues the client's trace.
+    const edgeSpan = await eventually(
+      () => receiver.spans.find((s) => s.traceId === clientTrace && s.kind === OtlpSpanKind.SERVER && s.service === "datahub-edge"),
+      15000,
+    );
+    expect(edgeSpan.parentSpanId).toBe(clientSpan);
+    expect(edgeSpan.name).toBe("GET echo");
+    expect(edgeSpan.attributes["http.response.status_code"]).toBe(200);
+    expect(receiver.requests["application/x-protobuf"]).toBeGreaterThan(0);
+
+    // The upstream's parent is the edge span.
+    const seen = upstream.seen.find((s) => s.url === "/echo");
+    expect(seen?.headers.traceparent).toBe(`00-${clientTrace}-${edgeSpan.spanId}-01`);
+
+    const services = "datahub-auth+ratelimit+audit+webhooks";
+    const { own, linked } = await eventually(() => {
+      const c = connected(receiver.spans, clientTrace, edgeSpan.spanId);
+      const has = (f: (s: ReceivedSpan) => boolean, list: ReceivedSpan[]) => list.some(f);
+      const ok =
+        has((s) => s.name === "datahub.auth.v1.AuthService/VerifyKey" && s.service === services && s.kind === OtlpSpanKind.SERVER, c.own) &&
+        has((s) => s.scope.includes("instrumentation-pg") && s.service === services, c.own) &&
+        has((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatch" && s.kind === OtlpSpanKind.SERVER, c.linked) &&
+        has((s) => s.scope.includes("instrumentation-ioredis"), c.linked) &&
+        has((s) => s.name === "datahub.audit.v1.AuditService/AppendLogs" && s.kind === OtlpSpanKind.SERVER, c.linked) &&
+        has((s) => s.scope.includes("instrumentation-pg") && s.name.includes("INSERT"), c.linked);
+      return ok ? c : undefined;
+    }, 15000).catch((e: Error) => {
+      const dump = receiver.spans.map((s) => `${s.service} ${s.scope} ${s.name} ${s.traceId.slice(0, 8)} ${s.spanId} <- ${s.parentSpanId} links ${JSON.stringify(s.links)}`);
+      throw new Error(`${e.message}\n${dump.join("\n")}`);
+    });
+
+    // Auth: the edge's VerifyKey client span under the request, the service's server span under it, SQL beneath.
+    const verifyClient = own.find((s) => s.name === "datahub.auth.v1.AuthService/VerifyKey" && s.kind === OtlpSpanKind.CLIENT)!;
+    const verifyServer = own.find((s) => s.name === "datahub.auth.v1.AuthService/VerifyKey" && s.kind === OtlpSpanKind.SERVER)!;
+    expect(verifyClient.service).toBe("datahub-edge");
+    expect(descends(receiver.spans, verifyClient, edgeSpan)).toBe(true);
+    expect(verifyServer.parentSpanId).toBe(verifyClient.spanId);
+    const authSql = own.find((s) => s.scope.includes("instrumentation-pg"))!;
+    expect(descends(receiver.spans, authSql, verifyServer)).toBe(true);
+
+    // Ratelimit and audit: batched calls link to the request span; their work nests beneath them.
+    const checkClient = linked.find((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatch" && s.kind === OtlpSpanKind.CLIENT)!;
+    expect(checkClient.links).toContainEqual({ traceId: clientTrace, spanId: edgeSpan.spanId });
+    const checkServer = linked.find((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatch" && s.kind === OtlpSpanKind.SERVER)!;
+    expect(checkServer.parentSpanId).toBe(checkClient.spanId);
+    expect(checkServer.service).toBe(services);
+    expect(descends(receiver.spans, linked.find((s) => s.scope.includes("instrumentation-ioredis"))!, checkServer)).toBe(true);
+
+    const appendClient = linked.find((s) => s.name === "datahub.audit.v1.AuditService/AppendLogs" && s.kind === OtlpSpanKind.CLIENT)!;
+    expect(appendClient.links).toContainEqual({ traceId: clientTrace, spanId: edgeSpan.spanId });
+    const appendServer = linked.find((s) => s.name === "datahub.audit.v1.AuditService/AppendLogs" && s.kind === OtlpSpanKind.SERVER)!;
+    expect(appendServer.parentSpanId).toBe(appendClient.spanId);
+    const insert = linked.find((s) => s.scope.includes("instrumentation-pg") && s.name.includes("INSERT"))!;
+    expect(descends(receiver.spans, insert, appendServer)).toBe(true);
+
+    // No span carries the API key.
+    const everything = JSON.stringify(receiver.spans);
+    expect(everything).not.toContain(key.key);
+    expect(everything).not.toContain(stack.rootKey);
+
+    // The request's log line (edge process) carries the trace id.
+    const edgeOutput = stack.processes[1]!.output();
+    const line = edgeOutput.split("\n").find((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"msg":"request"'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!).traceId).toBe(clientTrace);
+  } finally {
+    await stack.stop();
+    await upstream.close();
+  }
+}, 120000);
