@@ -8,6 +8,7 @@ import { startOpsServer } from "./ops-server";
 import { GrpcHost } from "./grpc/server";
 import { createRpcClient, type RpcClient } from "./grpc/client";
 import { currentTelemetry } from "./telemetry/sdk";
+import { registerDependencyMetrics } from "./dependency-metrics";
 
 /** What every module gets when it starts. */
 export interface ModuleContext {
@@ -137,6 +138,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { service: config.targets.join(",") } });
   const registry = createMetricsRegistry({ defaultMetrics: opts.serveOps !== false });
+  registerDependencyMetrics(registry);
   const health = new Health();
   const grpc = new GrpcHost(logger, registry);
   const ports = { grpc: 0, metrics: 0 };
@@ -153,7 +155,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     health,
     grpc,
     client(service, address) {
-      const c = createRpcClient(service, address, { timeoutMs: config.rpcTimeoutMs });
+      const c = createRpcClient(service, address, { timeoutMs: config.rpcTimeoutMs, registry });
       clients.push(c);
       return c;
     },

@@ -10,7 +10,7 @@ import { AuditShipper } from "./audit/shipper";
 import { KeyCache } from "./auth/key-cache";
 import { subscribeInvalidations } from "./auth/invalidation";
 import { CorsPolicy, PROXIED_SECURITY_HEADERS, securityHeaders } from "./headers";
-import { createEdgeMetrics } from "./metrics";
+import { createEdgeMetrics, registerEdgeGauges } from "./metrics";
 import { createPipeline } from "./pipeline";
 import { Forwarder } from "./proxy/forward";
 import { RoutesSource } from "./proxy/routes-source";
@@ -74,6 +74,7 @@ export const edgeModule: DatahubModule = {
       registry,
     });
     shipper.start();
+    registerEdgeGauges(registry, { cacheEntries: () => keys.size, auditBufferCapacity: config.audit.bufferSize });
 
     const security = securityHeaders(config.tls !== undefined);
     const proxiedSecurity: Record<string, string> = {};
