@@ -8,7 +8,7 @@
  * request's log line carries the trace id.
  */
 import { randomBytes } from "node:crypto";
-import { eventually, OtlpSpanKind, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@datahub/runtime/testing";
+import { eventually, freePort, OtlpSpanKind, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@datahub/runtime/testing";
 import { call, createOrgAndKey, startProcessStack, startUpstream } from "../support/stack";
 
 /** Every span of `traceId`, and every span (of any trace) descending from one that links into it. */
@@ -130,6 +130,28 @@ it("one request yields one connected trace across edge, auth, ratelimit and audi
     expect(JSON.parse(line!).traceId).toBe(clientTrace);
   } finally {
     await stack.stop();
+    await upstream.close();
+  }
+}, 120000);
+
+it("a collector that is down costs requests nothing and does not hold up shutdown", async () => {
+  const upstream = await startUpstream();
+  // Nothing listens on this port: every export fails (connection refused).
+  const stack = await startProcessStack({
+    split: false,
+    routes: `routes:\n  - name: echo\n    path: /echo\n    upstream: ${upstream.url}\n`,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`, OTEL_BSP_SCHEDULE_DELAY: "50", DATAHUB_SHUTDOWN_TIMEOUT_MS: "3000" },
+  });
+  try {
+    const { key } = await createOrgAndKey(stack);
+    for (let i = 0; i < 20; i++) expect((await call(stack.edgeUrl, "GET", "/echo", { key: key.key })).status).toBe(200);
+    const t0 = Date.now();
+    const codes = await Promise.all(stack.processes.map((p) => p.stop()));
+    expect(codes).toEqual([0]);
+    // Shutdown waits for the exporter at most DATAHUB_SHUTDOWN_TIMEOUT_MS (plus process exit).
+    expect(Date.now() - t0).toBeLessThan(10000);
+  } finally {
+    await stack.stop(); // the processes already exited: drops the database
     await upstream.close();
   }
 }, 120000);
