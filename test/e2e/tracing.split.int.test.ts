@@ -8,7 +8,7 @@
  * request's log line carries the trace id.
  */
 import { randomBytes } from "node:crypto";
-import { eventually, freePort, OtlpSpanKind, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@datahub/runtime/testing";
+import { eventually, freePort, OtlpSpanKind, startOtlpGrpcReceiver, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@datahub/runtime/testing";
 import { call, createOrgAndKey, startProcessStack, startUpstream } from "../support/stack";
 
 /** Every span of `traceId`, and every span (of any trace) descending from one that links into it. */
@@ -132,6 +132,29 @@ it("one request yields one connected trace across edge, auth, ratelimit and audi
     await stack.stop();
     await upstream.close();
   }
+}, 120000);
+
+it("exports over OTLP/gRPC and OTLP/JSON when OTEL_EXPORTER_OTLP_PROTOCOL says so", async () => {
+  const upstream = await startUpstream();
+  for (const protocol of ["grpc", "http/json"]) {
+    const sink = protocol === "grpc" ? await startOtlpGrpcReceiver() : await startOtlpReceiver();
+    const stack = await startProcessStack({
+      split: false,
+      routes: `routes:\n  - name: echo\n    path: /echo\n    upstream: ${upstream.url}\n`,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_BSP_SCHEDULE_DELAY: "100" },
+    });
+    try {
+      const { key } = await createOrgAndKey(stack);
+      const traceId = randomBytes(16).toString("hex");
+      await call(stack.edgeUrl, "GET", "/echo", { key: key.key, headers: { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` } });
+      await eventually(() => sink.spans.some((s) => s.traceId === traceId && s.name === "GET echo"), 15000);
+      expect(Object.keys(sink.requests)).toEqual([protocol === "grpc" ? "application/grpc" : "application/json"]);
+    } finally {
+      await stack.stop();
+      await sink.close();
+    }
+  }
+  await upstream.close();
 }, 120000);
 
 it("a collector that is down costs requests nothing and does not hold up shutdown", async () => {

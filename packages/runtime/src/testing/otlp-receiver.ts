@@ -1,12 +1,13 @@
 /**
- * An OTLP/HTTP trace receiver for tests (`POST /v1/traces` on 127.0.0.1): decodes what the SDK
- * exports — protobuf (the default `http/protobuf`) with the OTLP trace schema below, or JSON
- * (`http/json`) — into flat span records a test can assert on.
+ * OTLP trace receivers for tests on 127.0.0.1 — HTTP (`POST /v1/traces`: protobuf, the default
+ * `http/protobuf`, or JSON, `http/json`) and gRPC (`TraceService/Export`, protocol `grpc`) — that
+ * decode what the SDK exports with the OTLP trace schema below into flat span records.
  *
  * The schema is the subset of opentelemetry/proto/{collector/trace,trace,common,resource}/v1
  * that tests read, with the upstream field numbers; protobuf skips the fields it leaves out.
  */
 import { createServer, type Server } from "node:http";
+import { Server as GrpcServer, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from "@grpc/grpc-js";
 import type { AddressInfo } from "node:net";
 import protobuf from "protobufjs";
 
@@ -138,5 +139,42 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     spans,
     requests,
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+/** Starts an OTLP/gRPC receiver (`opentelemetry.proto.collector.trace.v1.TraceService/Export`). */
+export async function startOtlpGrpcReceiver(): Promise<OtlpReceiver> {
+  const spans: ReceivedSpan[] = [];
+  const requests: Record<string, number> = {};
+  const server = new GrpcServer();
+  const identity = (b: Buffer) => b;
+  server.addService(
+    {
+      export: {
+        path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    {
+      export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        requests["application/grpc"] = (requests["application/grpc"] ?? 0) + 1;
+        spans.push(...flatten(ExportRequest.toObject(ExportRequest.decode(call.request), { longs: String, bytes: Buffer, defaults: false })));
+        callback(null, Buffer.alloc(0)); // an empty ExportTraceServiceResponse
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    requests,
+    close: () => new Promise<void>((r) => server.tryShutdown(() => r())),
   };
 }
