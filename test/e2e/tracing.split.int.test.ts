@@ -123,6 +123,14 @@ it("one request yields one connected trace across edge, auth, ratelimit and audi
     expect(everything).not.toContain(key.key);
     expect(everything).not.toContain(stack.rootKey);
 
+    // A /v1 call with a JSON body: the RPC it makes after express parsed the body is still in its trace
+    // (this is also the context a webhook publish from /v1 carries on into delivery headers).
+    const v1Trace = randomBytes(16).toString("hex");
+    const org = await call(stack.edgeUrl, "POST", "/v1/orgs", { key: stack.rootKey, body: { name: "traced-org" }, headers: { traceparent: `00-${v1Trace}-${randomBytes(8).toString("hex")}-01` } });
+    expect(org.status).toBe(201);
+    const createOrg = await eventually(() => receiver.spans.find((s) => s.name === "datahub.auth.v1.AuthService/CreateOrg" && s.kind === OtlpSpanKind.SERVER && s.traceId === v1Trace), 10000);
+    expect(createOrg.service).toBe(services);
+
     // The request's log line (edge process) carries the trace id.
     const edgeOutput = stack.processes[1]!.output();
     const line = edgeOutput.split("\n").find((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"msg":"request"'));
