@@ -18,7 +18,7 @@ import { CheckBatcher } from "./ratelimit/batcher";
 import { RequestLog } from "./request-log";
 import { Responder } from "./respond";
 import { startEdgeServer } from "./server";
-import { groupLinks, noteGroup, noteVerifyWaiter, recordLinks, verifyInSpan } from "./trace";
+import { groupLinks, recordLinks, traceBatches, verifyInSpan } from "./trace";
 
 /** Longest wait for a rate-limit batch: a slow ratelimit service must not stall traffic (fail open). */
 const RATELIMIT_TIMEOUT_MS = 500;
@@ -120,22 +120,3 @@ export const edgeModule: DatahubModule = {
     };
   },
 };
-
-/**
- * With tracing on, notes the span of each request as it queues a rate-limit group or joins a key
- * verification, so the batched RPC can link to it (see ./trace). Wraps the two entry points
- * instead of threading span contexts through the batcher and the cache.
- */
-function traceBatches(keys: KeyCache, limits: CheckBatcher): void {
-  const lookup = keys.lookup.bind(keys);
-  keys.lookup = (key) => {
-    const result = lookup(key);
-    if (result instanceof Promise) noteVerifyWaiter(result);
-    return result;
-  };
-  const check = limits.check.bind(limits);
-  limits.check = (descriptors) => {
-    noteGroup(descriptors);
-    return check(descriptors);
-  };
-}

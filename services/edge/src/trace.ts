@@ -19,6 +19,8 @@ import {
   type SpanContext,
 } from "@datahub/runtime";
 import type { EdgeResponse } from "./exchange";
+import type { KeyCache } from "./auth/key-cache";
+import type { CheckBatcher } from "./ratelimit/batcher";
 
 const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const ZERO_TRACE = "0".repeat(32);
@@ -137,4 +139,23 @@ export function noteVerifyWaiter(pending: Promise<unknown>): void {
   const sc = activeSpanContext();
   const span = verifySpans.get(pending);
   if (span !== undefined && sc !== undefined) span.addLink({ context: sc });
+}
+
+/**
+ * With tracing on, notes the span of each request as it queues a rate-limit group or joins a key
+ * verification, so the batched RPC can link to it. Wraps the two entry points instead of
+ * threading span contexts through the batcher and the cache (and their hot paths).
+ */
+export function traceBatches(keys: KeyCache, limits: CheckBatcher): void {
+  const lookup = keys.lookup.bind(keys);
+  keys.lookup = (key) => {
+    const result = lookup(key);
+    if (result instanceof Promise) noteVerifyWaiter(result);
+    return result;
+  };
+  const check = limits.check.bind(limits);
+  limits.check = (descriptors) => {
+    noteGroup(descriptors);
+    return check(descriptors);
+  };
 }
