@@ -79,7 +79,7 @@ it("all-mode: /metrics passes promtool; the services thread exports its own span
     expect(text).toMatch(/datahub_pg_pool_clients\{pool="datahub-auth",state="idle"\} \d+/);
 
     // Spans from both threads of the one process.
-    await eventually(() => receiver.spans.some((s) => s.service === "datahub-all") && receiver.spans.some((s) => s.service === "datahub-auth+ratelimit+audit+webhooks"), 10000);
+    await eventually(() => receiver.spans.some((s) => s.service === "datahub-edge") && receiver.spans.some((s) => s.service === "datahub-auth+ratelimit+audit+webhooks"), 10000);
   } finally {
     await stack.stop();
     await receiver.close();

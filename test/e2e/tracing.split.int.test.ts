@@ -8,6 +8,7 @@
  * request's log line carries the trace id.
  */
 import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import { eventually, freePort, OtlpSpanKind, startOtlpGrpcReceiver, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "@datahub/runtime/testing";
 import { call, createOrgAndKey, startProcessStack, startUpstream } from "../support/stack";
 
@@ -186,3 +187,14 @@ it("a collector that is down costs requests nothing and does not hold up shutdow
     await upstream.close();
   }
 }, 120000);
+
+it("a bad OTLP protocol stops start-up with one line naming the variable", () => {
+  const bin = new URL("../../packages/cli/bin/datahub.js", import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [bin, "start"], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "thrift" },
+    encoding: "utf8",
+    timeout: 30000,
+  });
+  expect(r.status).toBe(78);
+  expect(r.stderr).toBe('datahub: invalid OTEL_EXPORTER_OTLP_PROTOCOL: expected http/protobuf, http/json or grpc, got "thrift"\n');
+}, 60000);

@@ -4,16 +4,30 @@
  * Redis instrumentations patch `pg` and `ioredis` as they load (see the bin/ entry points).
  */
 import { isMainThread, workerData } from "node:worker_threads";
+import { ConfigError, loadConfig } from "@datahub/runtime/config";
 import { startTelemetry } from "@datahub/runtime/telemetry";
 
-const targets = isMainThread
-  ? (process.env.DATAHUB_TARGET || "all").split(",").map((s) => s.trim()).filter(Boolean)
-  : ((workerData as { targets: string[] }).targets ?? []);
+/** What this thread runs: the services thread gets its targets; the main thread keeps only the edge when it hands the rest to one. */
+function threadTargets(): string[] | undefined {
+  if (!isMainThread) return (workerData as { targets: string[] }).targets;
+  try {
+    const config = loadConfig();
+    const threaded = config.servicesThread && config.targets.includes("edge") && config.targets.length > 1;
+    return threaded ? ["edge"] : config.targets;
+  } catch (err) {
+    // An invalid environment: `datahub start` reports it (one line, exit 78) right after this.
+    if (err instanceof ConfigError) return undefined;
+    throw err;
+  }
+}
 
-try {
-  await startTelemetry({ targets });
-} catch (err) {
-  // Same contract as every configuration error: one line naming the variable, exit 78.
-  process.stderr.write(`datahub: ${(err as Error).message}\n`);
-  process.exit(78);
+const targets = threadTargets();
+if (targets !== undefined) {
+  try {
+    await startTelemetry({ targets });
+  } catch (err) {
+    // Same contract as every configuration error: one line naming the variable, exit 78.
+    process.stderr.write(`datahub: ${(err as Error).message}\n`);
+    process.exit(78);
+  }
 }
