@@ -6,7 +6,9 @@
  * Every target stays up and the rows take turns for BENCH_ROUNDS rounds, so drift of the machine's
  * speed hits every row alike.
  * Env: BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
- *      BENCH_ONLY=upstream,bare,datahub,split (all), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output).
+ *      BENCH_ONLY=upstream,bare,datahub,split,traced (all but traced), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output),
+ *      BENCH_OTEL=1: adds the "traced" row (all-in-one with OpenTelemetry at 100 % sampling, exporting
+ *      to a local no-op OTLP sink) and writes the "Tracing overhead" section instead of "Full pipeline".
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -18,9 +20,10 @@ import { codeVersion, machineFacts, pipelineTable, writeSection, type PipelineRo
 import { fmt } from "./stats";
 
 const BAR = 0.4;
-const ROWS = ["upstream", "bare", "datahub", "split"] as const;
+const ROWS = ["upstream", "bare", "datahub", "split", "traced"] as const;
 type RowId = (typeof ROWS)[number];
-const NAMES: Record<RowId, string> = { upstream: "upstream alone", bare: "bare proxy", datahub: "DataHub full pipeline", split: "DataHub split" };
+const NAMES: Record<RowId, string> = { upstream: "upstream alone", bare: "bare proxy", datahub: "DataHub full pipeline", split: "DataHub split", traced: "DataHub + tracing 100 %" };
+const OTEL = process.env.BENCH_OTEL === "1";
 
 function intEnv(name: string, dflt: number): number {
   const v = Number(process.env[name] ?? dflt);
@@ -29,7 +32,7 @@ function intEnv(name: string, dflt: number): number {
 }
 
 function selectedRows(): Set<RowId> {
-  const raw = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean) ?? [...ROWS];
+  const raw = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean) ?? ROWS.filter((r) => r !== "traced" || OTEL);
   const bad = raw.filter((r) => !(ROWS as readonly string[]).includes(r));
   if (bad.length) throw new Error(`BENCH_ONLY: unknown row(s) ${bad.join(", ")}; expected ${ROWS.join(",")}`);
   return new Set(raw as RowId[]);
@@ -84,7 +87,7 @@ async function startTargets(only: Set<RowId>, upstreamUrl: string, notes: string
     const { child, match: m } = await spawnChild("bare proxy", process.execPath, ["--import", "tsx", script("./bare-proxy.ts"), upstreamUrl], { ready: /^READY (\d+)/ });
     targets.push({ id: "bare", url: `http://127.0.0.1:${m![1]}${PATH}`, rounds: [], stop: () => child.stop() });
   }
-  const stackRows = (["datahub", "split"] as const).filter((r) => only.has(r));
+  const stackRows = (["datahub", "split", "traced"] as const).filter((r) => only.has(r));
   if (stackRows.length && !cliAvailable()) notes.push(`DataHub rows not run: ${CLI} does not exist yet.`);
   for (const id of cliAvailable() ? stackRows : []) {
     try {
@@ -92,7 +95,13 @@ async function startTargets(only: Set<RowId>, upstreamUrl: string, notes: string
       const env = await prepareStackEnv(upstreamUrl);
       cleanups.push(env.cleanup);
       await migrateStack(env);
-      const stack = id === "datahub" ? await startAllInOne(env) : await startSplit(env);
+      if (id === "traced") {
+        // Standard OTEL_* only: every request sampled, spans exported to a no-op sink on 127.0.0.1.
+        const { child: sink, match: m } = await spawnChild("otlp sink", process.execPath, ["--import", "tsx", script("./otlp-sink.ts")], { ready: /^READY (\d+)/ });
+        cleanups.push(() => sink.stop());
+        env.baseEnv = { ...env.baseEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${m![1]}`, OTEL_TRACES_SAMPLER: "always_on" };
+      }
+      const stack = id === "split" ? await startSplit(env) : await startAllInOne(env);
       const key = await createBenchKey(stack, env, id);
       targets.push({
         id,
@@ -175,6 +184,18 @@ async function main(): Promise<number> {
     ok &&= pass;
     lines.push(`${pass ? "PASS" : "FAIL"} ${r.name}: ${roundsText} ${fmt(100 * share)} % of the bare proxy's throughput (bar ≥ ${BAR * 100} %), ${clean}.`);
   }
+  const traced = targets.find((t) => t.id === "traced");
+  const untraced = targets.find((t) => t.id === "datahub");
+  if (traced && untraced) {
+    // Tracing's cost, judged like the bar: per-round ratios of rows measured a minute apart at most.
+    const perRound = traced.rounds.map((t, i) => t.requestsPerSec / untraced.rounds[i]!.requestsPerSec);
+    const a = combine(untraced.rounds);
+    const b = combine(traced.rounds);
+    lines.push(
+      `INFO tracing at 100 % sampling: per round ${perRound.map((x) => `${fmt(100 * x)} %`).join(", ")}; median ${fmt(100 * median(perRound))} % of the untraced pipeline's throughput; ` +
+        `p50 ${fmt(a.p50Ms)} → ${fmt(b.p50Ms)} ms, p99 ${fmt(a.p99Ms)} → ${fmt(b.p99Ms)} ms.`,
+    );
+  }
   for (const { name, audit: a } of audits) {
     ok &&= a.pass;
     lines.push(
@@ -198,7 +219,7 @@ async function main(): Promise<number> {
       ...lines.map((l) => `- ${l}`),
       ...notes.map((n) => `- NOTE ${n}`),
     ].join("\n");
-    console.log(`\nwrote ${await writeSection("Full pipeline", body)}`);
+    console.log(`\nwrote ${await writeSection(only.has("traced") ? "Tracing overhead" : "Full pipeline", body)}`);
   }
   return ok ? 0 : 1;
 }

@@ -4,4 +4,6 @@
 import { register } from "tsx/esm/api";
 
 register();
+// Tracing starts before anything imports pg or ioredis, so their instrumentations see them load.
+if (process.argv[2] === "start") await import("../src/tracing-preload.ts");
 await import("../src/main.ts");

@@ -3,4 +3,5 @@
 import { register } from "tsx/esm/api";
 
 register();
+await import("../src/tracing-preload.ts");
 await import("../src/services-thread.ts");

@@ -1,4 +1,5 @@
 import { handleSignals, startRunner, type Config, type Runner } from "@datahub/runtime";
+import { currentTelemetry } from "@datahub/runtime/telemetry";
 import { ALL_MODULES } from "./modules";
 import { startServicesThread, type ServicesThread } from "./services-thread-host";
 
@@ -41,7 +42,7 @@ export async function start(config: Config): Promise<void> {
   const scheme = config.tls ? "https" : "http";
   const host = config.bindHost === "0.0.0.0" || config.bindHost === "::" ? "127.0.0.1" : config.bindHost;
   runner.logger.info(
-    { targets: config.targets, servicesThread: threaded, grpcPort: services?.grpcPort ?? runner.ports.grpc, metricsPort: runner.ports.metrics, edgePort: edge?.port },
+    { targets: config.targets, servicesThread: threaded, tracing: currentTelemetry()?.settings.enabled ? "on" : `off (${currentTelemetry()?.settings.reason ?? "not started"})`, grpcPort: services?.grpcPort ?? runner.ports.grpc, metricsPort: runner.ports.metrics, edgePort: edge?.port },
     "datahub started",
   );
   if (edge?.port) process.stdout.write(`\nDataHub edge listening on ${scheme}://${host}:${edge.port}\n\n`);

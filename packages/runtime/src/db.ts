@@ -1,6 +1,7 @@
 import pg from "pg";
 import { runner } from "node-pg-migrate";
 import type { Logger } from "./logger";
+import { trackPgPool } from "./dependency-metrics";
 
 export type Pool = pg.Pool;
 
@@ -28,6 +29,7 @@ export function createPgPool(url: string, opts: PgPoolOptions, logger: Logger): 
     idleTimeoutMillis: 30_000,
   });
   pool.on("error", (err) => logger.warn({ err: { message: err.message } }, "idle postgres client failed"));
+  trackPgPool(pool, opts.applicationName, opts.max ?? 10);
   return pool;
 }
 

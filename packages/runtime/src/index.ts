@@ -16,3 +16,5 @@ export * from "./scopes";
 export * from "./channels";
 export * from "./pg-errors";
 export * from "./cursor";
+export * from "./telemetry/tracing";
+export { tracingSettings, type TracingSettings } from "./telemetry/config";

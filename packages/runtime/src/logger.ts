@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { traceLogMixin, tracingEnabled } from "./telemetry/tracing";
 
 export type { Logger };
 
@@ -41,6 +42,8 @@ export function createLogger(opts: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       formatters: { level: (label) => ({ level: label }) },
+      // With tracing on, every line written inside a traced request or RPC carries its trace id.
+      mixin: tracingEnabled() ? traceLogMixin : undefined,
     },
     opts.destination ?? pino.destination({ sync: false }),
   );

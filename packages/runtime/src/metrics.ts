@@ -11,9 +11,16 @@ export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
  */
 export function createMetricsRegistry(opts: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these three gauges `_total`, which `promtool check metrics` rejects
+    // (contract §8); the same counts stay available per type in nodejs_active_{handles,requests,resources}.
+    for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
+  }
   return registry;
 }
+
+const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 
 /** A source of metrics kept in another registry (e.g. a worker thread's), merged into `/metrics`. */
 export type MetricsSource = () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "./logger";
+import { trackRedis } from "./dependency-metrics";
 
 export type RedisClient = Redis | Cluster;
 
@@ -46,6 +47,7 @@ export function createRedis(opts: CreateRedisOptions, logger: Logger): RedisClie
     : new Redis(opts.urls[0]!, base);
   client.on("error", onError);
   client.on("ready", () => (lastError = ""));
+  trackRedis(client, opts.name);
   return client;
 }
 

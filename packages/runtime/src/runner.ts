@@ -7,6 +7,8 @@ import { Health, withTimeout } from "./health";
 import { startOpsServer } from "./ops-server";
 import { GrpcHost } from "./grpc/server";
 import { createRpcClient, type RpcClient } from "./grpc/client";
+import { currentTelemetry } from "./telemetry/sdk";
+import { registerDependencyMetrics } from "./dependency-metrics";
 
 /** What every module gets when it starts. */
 export interface ModuleContext {
@@ -136,6 +138,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { service: config.targets.join(",") } });
   const registry = createMetricsRegistry({ defaultMetrics: opts.serveOps !== false });
+  registerDependencyMetrics(registry);
   const health = new Health();
   const grpc = new GrpcHost(logger, registry);
   const ports = { grpc: 0, metrics: 0 };
@@ -152,7 +155,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     health,
     grpc,
     client(service, address) {
-      const c = createRpcClient(service, address, { timeoutMs: config.rpcTimeoutMs });
+      const c = createRpcClient(service, address, { timeoutMs: config.rpcTimeoutMs, registry });
       clients.push(c);
       return c;
     },
@@ -177,6 +180,8 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         );
       }
       clients.forEach((c) => c.close());
+      // Queued spans of the last requests go out before the process exits.
+      await withTimeout(currentTelemetry()?.shutdown() ?? Promise.resolve(), config.shutdown.timeoutMs).catch(() => undefined);
       logger.info("stopped");
       logger.flush?.();
     })());

@@ -4,6 +4,7 @@
  * the hot path needs no WeakMap lookups and no per-request closures.
  */
 import { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, Span } from "@datahub/runtime";
 import type { RequestContext } from "./context";
 import type { RateLimitHeaders } from "./ratelimit/headers";
 
@@ -26,6 +27,9 @@ export class EdgeResponse extends ServerResponse<EdgeRequest> {
   bytesIn = 0;
   /** `socket.bytesWritten` when the exchange started: the difference is what this response sent. */
   socketBytesAtStart = 0;
+  /** The request's OpenTelemetry SERVER span and its context (only when tracing is on). */
+  span: Span | undefined = undefined;
+  spanContext: Context | undefined = undefined;
   /** Health probes are not request-logged. */
   skipLog = false;
 }

@@ -2,7 +2,7 @@
  * The edge's Prometheus metrics (contract §8). Label values have bounded cardinality: the route
  * NAME (never the path), a normalised method, and the status as a string.
  */
-import { Counter, Histogram, LATENCY_BUCKETS, metric, type Registry } from "@datahub/runtime";
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS, metric, type Registry } from "@datahub/runtime";
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
 
@@ -67,4 +67,28 @@ export function createEdgeMetrics(registry: Registry): EdgeMetrics {
       registers: [registry],
     })),
   };
+}
+
+/**
+ * Gauges read on scrape: the key cache's size (its hit ratio is
+ * `rate(datahub_auth_cache_requests_total{result="hit"}[5m]) / rate(datahub_auth_cache_requests_total[5m])`)
+ * and the audit buffer's capacity (the fill ratio alerts use is buffer_records / capacity).
+ */
+export function registerEdgeGauges(registry: Registry, opts: { cacheEntries: () => number; auditBufferCapacity: number }): void {
+  metric(registry, "datahub_auth_cache_entries", () => new Gauge({
+    name: "datahub_auth_cache_entries",
+    help: "Key verifications cached at the edge (positive and negative).",
+    registers: [registry],
+    collect() {
+      this.set(opts.cacheEntries());
+    },
+  }));
+  metric(registry, "datahub_audit_buffer_capacity_records", () => new Gauge({
+    name: "datahub_audit_buffer_capacity_records",
+    help: "Request-log records the edge buffers at most before it drops the oldest (DATAHUB_AUDIT_BUFFER_SIZE).",
+    registers: [registry],
+    collect() {
+      this.set(opts.auditBufferCapacity);
+    },
+  }));
 }

@@ -4,13 +4,13 @@
  * the pipeline, and serves it on `config.ports.edge`.
  */
 import { audit, auth, ratelimit } from "@datahub/proto";
-import type { DatahubModule } from "@datahub/runtime";
+import { tracingEnabled, type DatahubModule } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
 import { KeyCache } from "./auth/key-cache";
 import { subscribeInvalidations } from "./auth/invalidation";
 import { CorsPolicy, PROXIED_SECURITY_HEADERS, securityHeaders } from "./headers";
-import { createEdgeMetrics } from "./metrics";
+import { createEdgeMetrics, registerEdgeGauges } from "./metrics";
 import { createPipeline } from "./pipeline";
 import { Forwarder } from "./proxy/forward";
 import { RoutesSource } from "./proxy/routes-source";
@@ -20,6 +20,7 @@ import { algorithmOf } from "./ratelimit/policies";
 import { RequestLog } from "./request-log";
 import { Responder } from "./respond";
 import { startEdgeServer } from "./server";
+import { groupLinks, recordLinks, traceBatches, verifyInSpan } from "./trace";
 
 /** The public HTTP(S) edge: `/v1` management API and proxy routes. */
 export const edgeModule: DatahubModule = {
@@ -36,8 +37,9 @@ export const edgeModule: DatahubModule = {
 
     const routes = await RoutesSource.create({ path: config.configPath, logger: log });
 
+    const tracing = tracingEnabled();
     const keys = new KeyCache({
-      verify: (key) => authClient.verifyKey({ key }),
+      verify: tracing ? (key) => verifyInSpan(() => authClient.verifyKey({ key })) : (key) => authClient.verifyKey({ key }),
       ttlMs: config.authCache.ttlMs,
       negativeTtlMs: config.authCache.negativeTtlMs,
       staleTtlMs: config.authCache.staleTtlMs,
@@ -49,7 +51,11 @@ export const edgeModule: DatahubModule = {
     let lastRateLimitError = 0;
     const batcher = new CheckBatcher({
       // A slow ratelimit service must not stall traffic: a short deadline, then the failure mode.
-      send: (req) => ratelimitClient.checkBatch(req, { timeoutMs: Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs) }),
+      send: (req) =>
+        ratelimitClient.checkBatch(req, {
+          timeoutMs: Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs),
+          links: tracing ? groupLinks(req.requests ?? []) : undefined,
+        }),
       breakerMs: config.ratelimit.breakerMs,
       onError: (err) => {
         // At most one line per 10 s: an outage must not flood the log.
@@ -69,8 +75,10 @@ export const edgeModule: DatahubModule = {
       onDecision: (decision) => metrics.ratelimitDecisions.inc({ decision }),
     });
 
+    if (tracing) traceBatches(keys, batcher);
+
     const shipper = new AuditShipper({
-      append: (records) => auditClient.appendLogs({ records }),
+      append: (records) => auditClient.appendLogs({ records }, tracing ? { links: recordLinks(records) } : undefined),
       batchSize: config.audit.batchSize,
       bufferSize: config.audit.bufferSize,
       flushMs: config.audit.flushMs,
@@ -78,6 +86,7 @@ export const edgeModule: DatahubModule = {
       registry,
     });
     shipper.start();
+    registerEdgeGauges(registry, { cacheEntries: () => keys.size, auditBufferCapacity: config.audit.bufferSize });
 
     const security = securityHeaders(config.tls !== undefined);
     const proxiedSecurity: Record<string, string> = {};

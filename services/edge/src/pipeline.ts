@@ -8,13 +8,13 @@
  * cache hit, and one shared CheckBatch RPC per event-loop turn for rate limits.
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
-import { hasAllScopes, isWellFormedApiKey, requestIdFrom, type Config, type Health, type Logger } from "@datahub/runtime";
+import { context, hasAllScopes, isWellFormedApiKey, requestIdFrom, tracingEnabled, type Config, type Health, type Logger } from "@datahub/runtime";
 import type { RequestContext } from "./context";
 import type { EdgeRequest, EdgeResponse } from "./exchange";
 import { serverTiming, type CorsPolicy, type HeaderMap } from "./headers";
 import type { Responder } from "./respond";
 import type { RequestLog } from "./request-log";
-import { traceFrom } from "./trace";
+import { startRequestSpan, traceFrom } from "./trace";
 import { keyFromHeaders, queryCarriesKey } from "./auth/extract";
 import type { KeyCache } from "./auth/key-cache";
 import type { RateLimitGate, Verdict } from "./ratelimit/gate";
@@ -206,7 +206,8 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       }
     }
     const headers = req.headers;
-    const trace = traceFrom(headers.traceparent);
+    // With OpenTelemetry on, the request's SERVER span is the trace (health probes get none).
+    const trace = tracingEnabled() && path !== "/healthz" && path !== "/readyz" ? startRequestSpan(res, req.method, path) : traceFrom(headers.traceparent);
     res.ctx = {
       requestId: requestIdFrom(headers["x-request-id"]),
       startedAt,
@@ -236,6 +237,8 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       responder.problem(res, 400, "invalid-path", "The path must not contain `.` or `..` segments or backslashes.");
       return;
     }
-    void handle(req, res, path, search);
+    // Inside the span's context, the auth/ratelimit RPC spans become its children (or link to it).
+    if (res.spanContext !== undefined) void context.with(res.spanContext, handle, undefined, req, res, path, search);
+    else void handle(req, res, path, search);
   };
 }

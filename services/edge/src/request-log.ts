@@ -8,6 +8,7 @@ import type { Logger } from "@datahub/runtime";
 import type { AuditShipper, LogRecordInit } from "./audit/shipper";
 import type { EdgeResponse } from "./exchange";
 import { normaliseMethod, UNMATCHED_ROUTE, type EdgeMetrics } from "./metrics";
+import { endRequestSpan } from "./trace";
 
 /** nginx's "client closed request": the client went away before the answer started. */
 export const CLIENT_CLOSED = 499;
@@ -62,6 +63,7 @@ export class RequestLog {
       traceId: ctx.traceId ?? "",
       error: ctx.error ?? "",
     };
+    if (res.span !== undefined) endRequestSpan(res, record, status);
     this.write(record, res.upstreamStartedAt !== 0n ? ctx.upstreamNs : undefined);
   }
 

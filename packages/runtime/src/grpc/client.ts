@@ -1,7 +1,10 @@
-import { makeGenericClientConstructor, credentials, Metadata, type Client } from "@grpc/grpc-js";
+import { makeGenericClientConstructor, credentials, Metadata, status, type Client } from "@grpc/grpc-js";
+import type { Registry } from "prom-client";
+import { Counter, Histogram, LATENCY_BUCKETS, metric } from "../metrics";
 import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { grpcServiceDefinition } from "./definition";
+import { context, endWithError, injectContext, ROOT_CONTEXT, SpanKind, trace, tracer, tracingEnabled, type Link } from "../telemetry/tracing";
 
 /** Per-call options. */
 export interface CallOptions {
@@ -9,6 +12,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Extra metadata (e.g. `traceparent`). */
   metadata?: Record<string, string>;
+  /**
+   * A batched call serving many requests: its client span starts a trace of its own and links
+   * to each request's span (instead of pretending to be the child of whichever request came first).
+   */
+  links?: Link[];
 }
 
 /** A typed promise client for a generated service. */
@@ -20,6 +28,27 @@ export type RpcClient<T extends GenServiceMethods> = {
 export interface RpcClientOptions {
   /** Default deadline of each call in milliseconds. */
   timeoutMs: number;
+  /** Where to count calls (`datahub_grpc_client_handled_total`, `..._handling_seconds`); none when omitted. */
+  registry?: Registry;
+}
+
+/** The client-side RED metrics of every RPC a process makes. */
+function clientMetrics(registry: Registry) {
+  return {
+    handled: metric(registry, "datahub_grpc_client_handled_total", () => new Counter({
+      name: "datahub_grpc_client_handled_total",
+      help: "RPCs completed by this process as a client, by service, method and gRPC status code.",
+      labelNames: ["service", "method", "code"] as const,
+      registers: [registry],
+    })),
+    seconds: metric(registry, "datahub_grpc_client_handling_seconds", () => new Histogram({
+      name: "datahub_grpc_client_handling_seconds",
+      help: "Time from sending an RPC to its answer (or failure), as seen by the client, in seconds.",
+      labelNames: ["service", "method"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    })),
+  };
 }
 
 /**
@@ -37,15 +66,59 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   }) as Client & Record<string, Function>;
   const out: Record<string, unknown> = { close: () => client.close() };
+  const m = opts.registry !== undefined ? clientMetrics(opts.registry) : undefined;
   for (const method of service.methods) {
     const name = method.localName;
-    out[name] = (req: unknown, callOpts?: CallOptions) =>
+    const spanName = `${service.typeName}/${method.name}`;
+    const labels = { service: service.typeName, method: method.name };
+    const call = (req: unknown, callOpts: CallOptions | undefined, md: Metadata) =>
       new Promise((resolve, reject) => {
-        const md = new Metadata();
         if (callOpts?.metadata) for (const [k, v] of Object.entries(callOpts.metadata)) md.set(k, v);
         const deadline = Date.now() + (callOpts?.timeoutMs ?? opts.timeoutMs);
-        client[name]!(req, md, { deadline }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)));
+        const started = m !== undefined ? process.hrtime.bigint() : 0n;
+        client[name]!(req, md, { deadline }, (err: (Error & { code?: number }) | null, res: unknown) => {
+          if (m !== undefined) {
+            m.seconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+            const code = err === null ? "OK" : (status[err.code ?? status.UNKNOWN] ?? String(err.code));
+            m.handled.inc({ service: service.typeName, method: method.name, code });
+          }
+          if (err) reject(err);
+          else resolve(res);
+        });
       });
+    out[name] = (req: unknown, callOpts?: CallOptions) => {
+      if (!tracingEnabled()) return call(req, callOpts, new Metadata());
+      return tracedCall(spanName, service.typeName, method.name, callOpts, (md) => call(req, callOpts, md));
+    };
   }
   return out as RpcClient<T>;
+}
+
+/** One RPC inside a CLIENT span whose context travels in the call's `traceparent` metadata. */
+function tracedCall(spanName: string, rpcService: string, rpcMethod: string, callOpts: CallOptions | undefined, call: (md: Metadata) => Promise<unknown>): Promise<unknown> {
+  const parent = callOpts?.links !== undefined ? ROOT_CONTEXT : context.active();
+  const span = tracer().startSpan(
+    spanName,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { "rpc.system": "grpc", "rpc.service": rpcService, "rpc.method": rpcMethod, "datahub.batch.size": callOpts?.links?.length ?? 1 },
+      links: callOpts?.links,
+    },
+    parent,
+  );
+  const headers: Record<string, string> = {};
+  injectContext(trace.setSpan(parent, span), headers);
+  const md = new Metadata();
+  for (const k in headers) md.set(k, headers[k]!);
+  return call(md).then(
+    (res) => {
+      span.setAttribute("rpc.grpc.status_code", 0);
+      span.end();
+      return res;
+    },
+    (err: unknown) => {
+      endWithError(span, err, { "rpc.grpc.status_code": typeof (err as { code?: unknown })?.code === "number" ? (err as { code: number }).code : 2 });
+      throw err;
+    },
+  );
 }

@@ -12,6 +12,7 @@ import type { Logger } from "../logger";
 import { LATENCY_BUCKETS, Counter, Histogram, metric } from "../metrics";
 import { grpcServiceDefinition } from "./definition";
 import { RpcError } from "./errors";
+import { context, endWithError, extractContext, SpanKind, trace, tracer, tracingEnabled, type Context } from "../telemetry/tracing";
 
 /** What a handler sees besides its request. */
 export interface HandlerContext {
@@ -127,15 +128,24 @@ export class GrpcHost {
       call.on("cancelled", () => abort.abort());
       const md: Record<string, string> = {};
       for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
-      fn(call.request, { metadata: md, signal: abort.signal }).then(
+      const parent = tracingEnabled() ? extractContext(md) : undefined;
+      const span = parent !== undefined ? startServerSpan(serviceName, methodName, parent) : undefined;
+      const run = () => fn(call.request, { metadata: md, signal: abort.signal });
+      // Inside the span's context, the handler's Postgres/Redis spans (instrumentations) nest under it.
+      (span === undefined ? run() : context.with(trace.setSpan(parent!, span), run)).then(
         (res) => {
           end();
+          if (span !== undefined) {
+            span.setAttribute("rpc.grpc.status_code", 0);
+            span.end();
+          }
           handled.inc({ service: serviceName, method: methodName, code: "OK" });
           callback(null, res);
         },
         (err: unknown) => {
           end();
           const code = err instanceof RpcError ? err.code : status.INTERNAL;
+          if (span !== undefined) endWithError(span, err, { "rpc.grpc.status_code": code });
           if (!(err instanceof RpcError)) logger.error({ err, rpc: `${serviceName}/${methodName}` }, "rpc handler failed");
           handled.inc({ service: serviceName, method: methodName, code: status[code] ?? String(code) });
           callback({ code, details: err instanceof RpcError ? err.message : "internal error" });
@@ -143,4 +153,13 @@ export class GrpcHost {
       );
     };
   }
+}
+
+/** The SERVER span of one RPC, child of the caller's span (W3C `traceparent` in the metadata). */
+function startServerSpan(serviceName: string, methodName: string, parent: Context) {
+  return tracer().startSpan(
+    `${serviceName}/${methodName}`,
+    { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.service": serviceName, "rpc.method": methodName } },
+    parent,
+  );
 }

@@ -100,3 +100,4 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 5000, 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+export * from "./otlp-receiver";
