@@ -10,6 +10,8 @@ export class Health {
   private readonly listeners: Array<(serving: boolean) => void> = [];
   private started = false;
   private draining = false;
+  private serving = false;
+  private watcher: NodeJS.Timeout | undefined;
 
   /** Registers a named readiness check (e.g. `postgres`, `redis`). */
   addCheck(name: string, check: ReadinessCheck): void {
@@ -25,7 +27,29 @@ export class Health {
   /** Called on shutdown: readiness fails from now on. */
   markDraining(): void {
     this.draining = true;
+    this.stopWatching();
     this.emit(false);
+  }
+
+  /**
+   * Re-evaluates the checks every `intervalMs` and emits a transition when readiness changes, so
+   * that the gRPC health status (what Kubernetes' gRPC probes read) follows a dependency going down
+   * and coming back, as `/readyz` does on every request.
+   */
+  watch(intervalMs: number): void {
+    this.stopWatching();
+    this.watcher = setInterval(() => {
+      if (!this.started || this.draining) return;
+      void this.report().then(({ ready }) => {
+        if (!this.draining && ready !== this.serving) this.emit(ready);
+      });
+    }, intervalMs);
+    this.watcher.unref();
+  }
+
+  stopWatching(): void {
+    if (this.watcher !== undefined) clearInterval(this.watcher);
+    this.watcher = undefined;
   }
 
   get isDraining(): boolean {
@@ -50,6 +74,7 @@ export class Health {
   }
 
   private emit(serving: boolean): void {
+    this.serving = serving;
     for (const l of this.listeners) l(serving);
   }
 }

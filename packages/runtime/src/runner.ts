@@ -103,6 +103,9 @@ const builtins = (host: GrpcHost, opsPorts: { metrics: number; grpc: number }, o
   },
 ];
 
+/** How often the readiness checks are re-run to update the gRPC health status. */
+const HEALTH_WATCH_MS = 2_000;
+
 /** Orders the targeted modules and everything they require so each starts after its dependencies. */
 export function planModules(targets: string[], available: DatahubModule[]): DatahubModule[] {
   const byName = new Map(available.map((m) => [m.name, m]));
@@ -198,6 +201,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     throw err;
   }
   health.markStarted();
+  health.watch(HEALTH_WATCH_MS);
   return {
     config,
     logger,

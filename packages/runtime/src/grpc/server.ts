@@ -43,7 +43,14 @@ function protoFiles(dir: string): string[] {
  * and server reflection, so grpcurl and Kubernetes gRPC probes work.
  */
 export class GrpcHost {
-  readonly server = new Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+  readonly server = new Server({
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    // Clients keep one HTTP/2 connection per target, so replicas added by a scale-out would get
+    // no traffic from edges that connected earlier. Closing connections after a few minutes (with
+    // a grace for calls in flight; clients reconnect at once, through the Service) spreads them.
+    "grpc.max_connection_age_ms": 5 * 60_000,
+    "grpc.max_connection_age_grace_ms": 30_000,
+  });
   private readonly health = new HealthImplementation({ "": "SERVING" });
   private readonly services = new Set<string>();
   private readonly handled: Counter<"service" | "method" | "code">;
