@@ -211,7 +211,7 @@ async function main(): Promise<number> {
   if (process.env.BENCH_NO_WRITE !== "1") {
     const body = [
       `Command: \`npm run bench\` (BENCH_ONLY=${[...only].join(",")}), run ${started}, ${codeVersion()}.`,
-      `Machine: ${facts}. Every process on 127.0.0.1; DataHub with LOG_LEVEL=warn, one route \`/\` requiring a scope, with a Redis sliding-log limit of 10,000 per second per key.`,
+      `Machine: ${facts}. Every process on 127.0.0.1; DataHub with LOG_LEVEL=warn, one route \`/\` requiring a scope, with a Redis sliding-log limit of 100,000 per second per key (never reached).`,
       `Load: ${describeLoad(tool, base)}; ${roundsWanted} interleaved rounds per row (the table sums them; the bar is judged on the median per-round ratio); path \`${PATH}\`; the upstream answers a 54-byte JSON body.`,
       "",
       table,
