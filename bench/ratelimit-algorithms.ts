@@ -16,6 +16,7 @@ import { spawnChild, stopAll } from "./children";
 import { describeLoad, detectLoadTool, LOAD_TOOL_HINT, runLoad, type LoadOptions, type LoadResult, type LoadTool } from "./load";
 import { createBenchKey, migrateStack, prepareStackEnv, startAllInOne, type RunningStack, type StackEnv } from "./stack";
 import { fmt, markdownTable } from "./stats";
+import { codeVersion, machineFacts } from "./report";
 import { Redis } from "ioredis";
 import { Algorithm, RedisRateLimiter } from "../services/ratelimit/src/index";
 import { startRedisServer } from "../services/ratelimit/test/redis-servers";
@@ -158,27 +159,53 @@ export async function measureAlgorithmScripts(rounds = 300): Promise<string> {
   }
 }
 
-/** Standalone run: its own upstream and bare proxy. */
-async function main(): Promise<number> {
+/**
+ * The "Rate-limit algorithms" section of `npm run bench`: its own upstream and bare proxy, one
+ * DataHub per algorithm, interleaved rounds, then the scripts' Redis cost alone. Returns the
+ * section's markdown, or null when no load tool is installed.
+ */
+export async function runAlgorithmsSection(log: (line: string) => void = console.log): Promise<string | null> {
   const tool = await detectLoadTool();
   if (!tool) {
     console.error(LOAD_TOOL_HINT);
-    return 2;
+    return null;
   }
   const int = (name: string, d: number) => Math.max(0, Number(process.env[name] ?? d) | 0);
-  const load = { connections: int("BENCH_CONNECTIONS", 64), durationS: int("BENCH_DURATION_S", 5), warmupS: int("BENCH_WARMUP_S", 2) };
-  const rounds = Math.max(1, int("BENCH_ROUNDS", 2));
+  const load = { connections: int("BENCH_CONNECTIONS", 64), durationS: int("BENCH_ALGORITHMS_DURATION_S", 5), warmupS: int("BENCH_WARMUP_S", 2) };
+  const rounds = Math.max(1, int("BENCH_ALGORITHMS_ROUNDS", 2));
   const picked = process.env.BENCH_ALGORITHMS?.split(",").map((s) => s.trim()).filter(Boolean) as RateLimitAlgorithmName[] | undefined;
   const bad = picked?.filter((a) => !RATE_LIMIT_ALGORITHMS.includes(a));
   if (bad?.length) throw new Error(`BENCH_ALGORITHMS: unknown ${bad.join(", ")}`);
   const script = (n: string) => fileURLToPath(new URL(n, import.meta.url));
-  const { match: up } = await spawnChild("upstream", process.execPath, ["--import", "tsx", script("./upstream.ts")], { ready: /^READY (\d+)/ });
+  const { child: upstream, match: up } = await spawnChild("upstream", process.execPath, ["--import", "tsx", script("./upstream.ts")], { ready: /^READY (\d+)/ });
   const upstreamUrl = `http://127.0.0.1:${up![1]}`;
-  const { match: bp } = await spawnChild("bare proxy", process.execPath, ["--import", "tsx", script("./bare-proxy.ts"), upstreamUrl], { ready: /^READY (\d+)/ });
-  console.log(`load: ${describeLoad(tool, load)}, ${rounds} interleaved round(s)`);
-  const { table } = await benchRateLimitAlgorithms({ tool, load, rounds, upstreamUrl, bareUrl: `http://127.0.0.1:${bp![1]}${PATH}`, algorithms: picked });
-  console.log(`\n${table}`);
-  console.log(`\nscript cost alone:\n${await measureAlgorithmScripts()}`);
+  const { child: bare, match: bp } = await spawnChild("bare proxy", process.execPath, ["--import", "tsx", script("./bare-proxy.ts"), upstreamUrl], { ready: /^READY (\d+)/ });
+  try {
+    const started = new Date().toISOString();
+    log(`rate-limit algorithms: ${describeLoad(tool, load)}, ${rounds} interleaved round(s)`);
+    const { table } = await benchRateLimitAlgorithms({ tool, load, rounds, upstreamUrl, bareUrl: `http://127.0.0.1:${bp![1]}${PATH}`, algorithms: picked, log });
+    const scripts = await measureAlgorithmScripts();
+    return [
+      `Command: \`npm run bench\` (section "algorithms"; alone: \`node --import tsx bench/ratelimit-algorithms.ts\`), run ${started}, ${codeVersion()}.`,
+      `Machine: ${await machineFacts()}. Load: ${describeLoad(tool, load)}; ${rounds} interleaved rounds; each row is the full pipeline (all in one) with the bench route's limit on that algorithm (never reached).`,
+      "",
+      table,
+      "",
+      "The scripts' own Redis CPU (a private redis-server; 64 groups of 2 descriptors per call, distinct keys, limits that never trip):",
+      "",
+      scripts,
+    ].join("\n");
+  } finally {
+    await bare.stop();
+    await upstream.stop();
+  }
+}
+
+/** Standalone run. */
+async function main(): Promise<number> {
+  const body = await runAlgorithmsSection();
+  if (body === null) return 2;
+  console.log(`\n${body}`);
   return 0;
 }
 

@@ -5,7 +5,8 @@
  * "every request logged" check, and writes them to docs/benchmarks.md ("Full pipeline").
  * Every target stays up and the rows take turns for BENCH_ROUNDS rounds, so drift of the machine's
  * speed hits every row alike.
- * Env: BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
+ * Then the "Rate-limit algorithms" section (bench/ratelimit-algorithms.ts): each algorithm's cost.
+ * Env: BENCH_SECTIONS=pipeline,algorithms (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
  *      BENCH_ONLY=upstream,bare,datahub,split,traced (all but traced), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output),
  *      BENCH_OTEL=1: adds the "traced" row (all-in-one with OpenTelemetry at 100 % sampling, exporting
  *      to a local no-op OTLP sink) and writes the "Tracing overhead" section instead of "Full pipeline".
@@ -18,6 +19,7 @@ import { checkEveryRequestLogged, type AuditCheck } from "./audit-check";
 import { BENCH_ROUTE, cliAvailable, CLI, createBenchKey, migrateStack, prepareStackEnv, startAllInOne, startSplit } from "./stack";
 import { codeVersion, machineFacts, pipelineTable, writeSection, type PipelineRow } from "./report";
 import { fmt } from "./stats";
+import { runAlgorithmsSection } from "./ratelimit-algorithms";
 
 const BAR = 0.4;
 const ROWS = ["upstream", "bare", "datahub", "split", "traced"] as const;
@@ -119,7 +121,7 @@ async function startTargets(only: Set<RowId>, upstreamUrl: string, notes: string
   return targets;
 }
 
-async function main(): Promise<number> {
+async function pipelineSection(): Promise<number> {
   const only = selectedRows();
   const tool = await detectLoadTool();
   if (!tool) {
@@ -222,6 +224,30 @@ async function main(): Promise<number> {
     console.log(`\nwrote ${await writeSection(only.has("traced") ? "Tracing overhead" : "Full pipeline", body)}`);
   }
   return ok ? 0 : 1;
+}
+
+const SECTIONS = ["pipeline", "algorithms"] as const;
+
+/** BENCH_SECTIONS=pipeline,algorithms (default: all): which sections of docs/benchmarks.md to run. */
+function selectedSections(): Set<string> {
+  const raw = process.env.BENCH_SECTIONS?.split(",").map((s) => s.trim()).filter(Boolean) ?? [...SECTIONS];
+  const bad = raw.filter((r) => !(SECTIONS as readonly string[]).includes(r));
+  if (bad.length) throw new Error(`BENCH_SECTIONS: unknown ${bad.join(", ")}; expected ${SECTIONS.join(",")}`);
+  return new Set(raw);
+}
+
+async function main(): Promise<number> {
+  const sections = selectedSections();
+  let code = 0;
+  if (sections.has("pipeline")) code = await pipelineSection();
+  if (sections.has("algorithms")) {
+    console.log("");
+    const body = await runAlgorithmsSection();
+    if (body === null) return 2;
+    console.log(`\n${body}`);
+    if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Rate-limit algorithms", body)}`);
+  }
+  return code;
 }
 
 main().then(
