@@ -144,6 +144,7 @@ const envSchema = z.object({
   DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS: int(50, 1),
   DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
   DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
+  DATAHUB_MAX_EVENT_BYTES: int(262144, 1),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
   DATAHUB_SERVICES_THREAD: bool(true),
 });
@@ -167,7 +168,8 @@ export interface Config {
   audit: { flushMs: number; batchSize: number; bufferSize: number; retentionDays: number; partitionsAhead: number };
   rpcTimeoutMs: number;
   ratelimit: { maxLogLimit: number; redisTimeoutMs: number };
-  limits: { maxBodyBytes: number; maxHeaderBytes: number };
+  /** `maxEventBytes`: body limit of `POST /v1/events` (413 above it). */
+  limits: { maxBodyBytes: number; maxHeaderBytes: number; maxEventBytes: number };
   /** When the edge and other services share a process, run the others on a worker thread. */
   servicesThread: boolean;
 }
@@ -237,7 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rpcTimeoutMs: e.DATAHUB_RPC_TIMEOUT_MS,
     ratelimit: { maxLogLimit: e.DATAHUB_RATELIMIT_MAX_LOG_LIMIT, redisTimeoutMs: e.DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS },
-    limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES },
+    limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES, maxEventBytes: e.DATAHUB_MAX_EVENT_BYTES },
     servicesThread: e.DATAHUB_SERVICES_THREAD,
   };
 }

@@ -3,7 +3,7 @@
  * batcher, the audit shipper, the route table (+ reloads), the forwarder and the `/v1` API into
  * the pipeline, and serves it on `config.ports.edge`.
  */
-import { audit, auth, ratelimit } from "@datahub/proto";
+import { audit, auth, ratelimit, webhooks } from "@datahub/proto";
 import type { DatahubModule } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
@@ -34,6 +34,9 @@ export const edgeModule: DatahubModule = {
     const authClient = ctx.client(auth.AuthService, config.addresses.auth);
     const ratelimitClient = ctx.client(ratelimit.RateLimitService, config.addresses.ratelimit);
     const auditClient = ctx.client(audit.AuditService, config.addresses.audit);
+    // Only `/v1/webhooks*`, `/v1/events` and the ratelimit.exceeded event use it: when the
+    // webhooks service is down those answer 503 / drop the event; the rest of the edge is unaffected.
+    const webhooksClient = ctx.client(webhooks.WebhookService, config.addresses.webhooks);
 
     const routes = await RoutesSource.create({ path: config.configPath, logger: log });
 
@@ -77,7 +80,7 @@ export const edgeModule: DatahubModule = {
     const responder = new Responder(security, cors);
     const forwarder = new Forwarder({ responder, cors, proxiedSecurity, proto: config.tls ? "https" : "http" });
     const requestLog = new RequestLog(metrics, log, shipper);
-    const api = createManagementApi({ auth: authClient, audit: auditClient, config, logger: log });
+    const api = createManagementApi({ auth: authClient, audit: auditClient, webhooks: webhooksClient, config, logger: log });
 
     let draining = false;
     const handler = createPipeline({
