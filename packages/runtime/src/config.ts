@@ -145,6 +145,8 @@ const envSchema = z.object({
   DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
   DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
   DATAHUB_MAX_EVENT_BYTES: int(262144, 1),
+  DATAHUB_AUTH_EVENTS_INTERVAL_MS: int(1000, 1),
+  DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS: int(60000, 1),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
   DATAHUB_SERVICES_THREAD: bool(true),
 });
@@ -167,6 +169,8 @@ export interface Config {
   authCache: { ttlMs: number; staleTtlMs: number; negativeTtlMs: number; size: number };
   audit: { flushMs: number; batchSize: number; bufferSize: number; retentionDays: number; partitionsAhead: number };
   rpcTimeoutMs: number;
+  /** The auth service's system-event relay: poll interval (= first retry delay) and retry cap. */
+  authEvents: { intervalMs: number; maxBackoffMs: number };
   ratelimit: { maxLogLimit: number; redisTimeoutMs: number };
   /** `maxEventBytes`: body limit of `POST /v1/events` (413 above it). */
   limits: { maxBodyBytes: number; maxHeaderBytes: number; maxEventBytes: number };
@@ -238,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       partitionsAhead: e.DATAHUB_AUDIT_PARTITIONS_AHEAD,
     },
     rpcTimeoutMs: e.DATAHUB_RPC_TIMEOUT_MS,
+    authEvents: { intervalMs: e.DATAHUB_AUTH_EVENTS_INTERVAL_MS, maxBackoffMs: e.DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS },
     ratelimit: { maxLogLimit: e.DATAHUB_RATELIMIT_MAX_LOG_LIMIT, redisTimeoutMs: e.DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS },
     limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES, maxEventBytes: e.DATAHUB_MAX_EVENT_BYTES },
     servicesThread: e.DATAHUB_SERVICES_THREAD,
