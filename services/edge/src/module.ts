@@ -12,6 +12,7 @@ import { subscribeInvalidations } from "./auth/invalidation";
 import { CorsPolicy, PROXIED_SECURITY_HEADERS, securityHeaders } from "./headers";
 import { createEdgeMetrics } from "./metrics";
 import { createPipeline } from "./pipeline";
+import { RateLimitEvents } from "./events/ratelimit-exceeded";
 import { Forwarder } from "./proxy/forward";
 import { RoutesSource } from "./proxy/routes-source";
 import { CheckBatcher } from "./ratelimit/batcher";
@@ -82,6 +83,12 @@ export const edgeModule: DatahubModule = {
     const requestLog = new RequestLog(metrics, log, shipper);
     const api = createManagementApi({ auth: authClient, audit: auditClient, webhooks: webhooksClient, config, logger: log });
 
+    const rateLimitEvents = new RateLimitEvents({
+      publish: (req, opts) => webhooksClient.publish(req, opts),
+      logger: log,
+      timeoutMs: config.rpcTimeoutMs,
+    });
+
     let draining = false;
     const handler = createPipeline({
       config,
@@ -96,6 +103,7 @@ export const edgeModule: DatahubModule = {
       cors,
       security,
       api,
+      onRateLimited: (principal, group, decisions) => rateLimitEvents.note(principal, group, decisions),
       isDraining: () => draining,
     });
     const server = await startEdgeServer({ config, handler, requestLog, security });

@@ -9,7 +9,8 @@
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
 import { hasAllScopes, isWellFormedApiKey, requestIdFrom, type Config, type Health, type Logger } from "@datahub/runtime";
-import type { RequestContext } from "./context";
+import type { ratelimit } from "@datahub/proto";
+import type { Principal, RequestContext } from "./context";
 import type { EdgeRequest, EdgeResponse } from "./exchange";
 import { serverTiming, type CorsPolicy, type HeaderMap } from "./headers";
 import type { Responder } from "./respond";
@@ -41,6 +42,11 @@ export interface PipelineDeps {
   cors: CorsPolicy;
   security: HeaderMap;
   api: ApiHandler;
+  /**
+   * Called synchronously when a key's request is rate limited (the `ratelimit.exceeded` event);
+   * must not throw or block: it runs on the 429 path.
+   */
+  onRateLimited?: (principal: Principal, group: PolicyGroup, decisions: readonly ratelimit.Decision[]) => void;
   /** True once the server is shutting down: answers close their connection. */
   isDraining(): boolean;
 }
@@ -80,6 +86,7 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     let denied = false;
     for (const d of decisions) if (!d.allowed) denied = true;
     res.rateLimit = rateLimitHeaders(group, decisions, denied);
+    if (denied && res.ctx.principal !== undefined) deps.onRateLimited?.(res.ctx.principal, group, decisions);
     if (denied) responder.problem(res, 429, "rate-limited", "Too many requests: a rate limit that applies to this request is exhausted.");
     return denied;
   }
