@@ -29,7 +29,7 @@ export const authModule: DatahubModule = {
     const webhooksClient = ctx.client(webhooks.WebhookService, ctx.config.addresses.webhooks);
     const events = metric(ctx.registry, "datahub_system_events_total", () => new Counter({
       name: "datahub_system_events_total",
-      help: "System events relayed to the webhooks service, by source service and outcome (published, failed).",
+      help: "System events sent to the webhooks service, by source service and outcome (published, failed, dropped).",
       labelNames: ["source", "outcome"] as const,
       registers: [ctx.registry],
     }));

@@ -6,7 +6,7 @@
  * 429s are neither slower nor different.
  */
 import { eventually } from "@datahub/runtime/testing";
-import { send, startEdgeStack, startUpstream, type EdgeStack, type Upstream } from "./support/edge-stack";
+import { metricValue, send, startEdgeStack, startUpstream, type EdgeStack, type Upstream } from "./support/edge-stack";
 import { startFakeWebhooks, type FakeWebhooksServer } from "./support/webhooks-fake";
 
 let upstream: Upstream;
@@ -45,6 +45,8 @@ test("a key over its limit gets 429s and exactly one ratelimit.exceeded for the 
   expect(ev.idempotencyKey).toBe(`ratelimit.exceeded:${k.id}:${Math.floor(Date.now() / 3_600_000) * 3_600_000}`);
   await new Promise((r) => setTimeout(r, 200));
   expect(wh.fake.events.filter((e) => e.type === "ratelimit.exceeded" && e.orgId === k.orgId)).toHaveLength(1);
+  expect(await metricValue(stack.metricsUrl, "datahub_system_events_total", { source: "edge", outcome: "published" })).toBeGreaterThanOrEqual(1);
+  expect(await metricValue(stack.metricsUrl, "datahub_system_events_total", { source: "auth", outcome: "published" })).toBeGreaterThanOrEqual(1);
 }, 20_000);
 
 test("with the webhooks service down, 429s stay fast and unchanged; keys still work", async () => {
