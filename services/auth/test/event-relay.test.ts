@@ -52,17 +52,21 @@ test("publishes due rows oldest first with the row id as idempotency key, across
   expect(outbox.rows.every((r) => r.sent)).toBe(true);
 });
 
-test("service unavailable: one failed call, the rest of the batch is postponed without counting an attempt", async () => {
+test("service unavailable: one failed call, the rest of the batch is postponed without counting an attempt; the relay pauses", async () => {
   const outbox = new MemoryOutbox();
   outbox.add(3);
   let calls = 0;
-  await relay(outbox, async () => {
+  const r = relay(outbox, async () => {
     calls++;
     throw grpcError(GrpcStatus.UNAVAILABLE);
-  }).pass();
+  });
+  await r.pass();
   expect(calls).toBe(1);
-  expect(outbox.rows.map((r) => [r.sent, r.attempts])).toEqual([[false, 1], [false, 0], [false, 0]]);
-  expect(outbox.rows.every((r) => r.dueAt > Date.now() + 500)).toBe(true);
+  outbox.add(2); // new events during the outage: due now, but the relay waits out its backoff
+  await r.pass();
+  expect(calls).toBe(1);
+  expect(outbox.rows.map((r) => [r.sent, r.attempts])).toEqual([[false, 1], [false, 0], [false, 0], [false, 0], [false, 0]]);
+  expect(outbox.rows.slice(0, 3).every((r) => r.dueAt > Date.now() + 500)).toBe(true);
 });
 
 test("a rejected event backs off alone; later events still go out", async () => {

@@ -6,8 +6,9 @@
  * via `kick()`) it claims due rows oldest first and publishes them one by one with the row id as
  * the idempotency key. A row that fails is retried with exponential backoff (±20 % jitter,
  * capped at `maxBackoffMs`). When the service is unreachable the rest of the batch is postponed
- * too, so an outage costs one failed RPC per backoff period, not one per row; rows the service
- * rejects (INVALID_ARGUMENT, …) back off alone and never block the others.
+ * too and the relay pauses (kicks and ticks included) for the same delay, so an outage costs one
+ * failed RPC per backoff period, not one per row or per key change; rows the service rejects
+ * (INVALID_ARGUMENT, …) back off alone and never block the others.
  */
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
@@ -56,6 +57,8 @@ export class EventRelay {
   /** Set by stop(): a pass in progress ends after its current batch. */
   private stopRequested = false;
   private lastPrune = 0;
+  /** While the webhooks service is unreachable: no pass before this time (ms). */
+  private pausedUntil = 0;
   private lastWarn = 0;
   private readonly batchSize: number;
   private readonly random: () => number;
@@ -73,7 +76,7 @@ export class EventRelay {
 
   /** Runs a pass soon (after a key change committed an event). */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || Date.now() < this.pausedUntil) return;
     if (this.running) this.again = true;
     else this.schedule(0);
   }
@@ -104,6 +107,7 @@ export class EventRelay {
 
   /** One pass: claim, publish, and repeat while batches come back full. Never throws. */
   async pass(): Promise<void> {
+    if (Date.now() < this.pausedUntil) return;
     try {
       for (;;) {
         const rows = await this.opts.outbox.claim(this.batchSize, LEASE_MS);
@@ -132,6 +136,7 @@ export class EventRelay {
         if (serviceDown(err)) {
           await outbox.reschedule([row.id], delay, message, true);
           await outbox.reschedule(rows.slice(i + 1).map((r) => r.id), delay, "postponed: webhooks service unavailable", false);
+          this.pausedUntil = Date.now() + delay;
           this.warn(err, "event relay: webhooks service unavailable; events stay in the outbox");
           return false;
         }
