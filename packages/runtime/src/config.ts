@@ -150,6 +150,9 @@ const envSchema = z.object({
   DATAHUB_RATELIMIT_STRICT_ANONYMOUS: bool(false),
   DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
   DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
+  DATAHUB_MAX_EVENT_BYTES: int(262144, 1),
+  DATAHUB_AUTH_EVENTS_INTERVAL_MS: int(1000, 1),
+  DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS: int(60000, 1),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
   DATAHUB_SERVICES_THREAD: bool(true),
 });
@@ -188,7 +191,10 @@ export interface Config {
     /** Edge: an IP over its anonymous limit gets 429 for keys the edge has not verified yet. */
     strictAnonymous: boolean;
   };
-  limits: { maxBodyBytes: number; maxHeaderBytes: number };
+  /** The auth service's system-event relay: poll interval (= first retry delay) and retry cap. */
+  authEvents: { intervalMs: number; maxBackoffMs: number };
+  /** `maxEventBytes`: body limit of `POST /v1/events` (413 above it). */
+  limits: { maxBodyBytes: number; maxHeaderBytes: number; maxEventBytes: number };
   /** When the edge and other services share a process, run the others on a worker thread. */
   servicesThread: boolean;
 }
@@ -267,7 +273,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rpcTimeoutMs: e.DATAHUB_RATELIMIT_RPC_TIMEOUT_MS,
       strictAnonymous: e.DATAHUB_RATELIMIT_STRICT_ANONYMOUS,
     },
-    limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES },
+    authEvents: { intervalMs: e.DATAHUB_AUTH_EVENTS_INTERVAL_MS, maxBackoffMs: e.DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS },
+    limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES, maxEventBytes: e.DATAHUB_MAX_EVENT_BYTES },
     servicesThread: e.DATAHUB_SERVICES_THREAD,
   };
 }

@@ -13,6 +13,7 @@ export * from "./grpc/errors";
 export * from "./grpc/server";
 export * from "./grpc/client";
 export * from "./scopes";
+export * from "./event-types";
 export * from "./channels";
 export * from "./pg-errors";
 export * from "./cursor";

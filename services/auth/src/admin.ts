@@ -11,6 +11,7 @@ import {
   type RedisClient,
 } from "@datahub/runtime";
 import { invalidationCounter, RedisInvalidationPublisher, type InvalidationPublisher } from "./invalidation";
+import { PgOutbox } from "./events/outbox";
 import { KeyManager } from "./key-manager";
 import { PgKeyStore } from "./store/pg-key-store";
 
@@ -29,6 +30,10 @@ export interface AuthResources {
   store: PgKeyStore;
   publisher: InvalidationPublisher;
   keys: KeyManager;
+  /** The system-event outbox (written by `keys`, read by the module's relay). */
+  outbox: PgOutbox;
+  /** `onEvent` runs after a key change committed an event; the module points it at its relay. */
+  hooks: { onEvent: () => void };
   close(): Promise<void>;
 }
 
@@ -38,7 +43,8 @@ export function openAuthResources(config: Config, logger: Logger, registry: Regi
   const redis = createRedis({ urls: config.redis.shared, cluster: config.redis.cluster, name: `${applicationName}-invalidate`, commandTimeoutMs: 1_000 }, logger);
   const publisher = new RedisInvalidationPublisher(redis, authInvalidationChannel(config.redis.prefix), logger, invalidationCounter(registry));
   const store = new PgKeyStore(pool);
-  const keys = new KeyManager({ store, publisher, logger });
+  const hooks = { onEvent: () => {} };
+  const keys = new KeyManager({ store, publisher, logger, onEvent: () => hooks.onEvent() });
   let closed: Promise<void> | undefined;
   return {
     pool,
@@ -46,6 +52,8 @@ export function openAuthResources(config: Config, logger: Logger, registry: Regi
     store,
     publisher,
     keys,
+    outbox: new PgOutbox(pool),
+    hooks,
     close: () =>
       (closed ??= (async () => {
         await keys.flush();
@@ -58,7 +66,8 @@ export function openAuthResources(config: Config, logger: Logger, registry: Regi
 /**
  * Key administration straight against Postgres, for the `datahub` CLI (`orgs create`,
  * `keys create|list|revoke`). Applies migrations first; changes publish invalidations like the
- * service does, so running edges drop their cached entries.
+ * service does, so running edges drop their cached entries, and write their system events to the
+ * outbox, which a running auth service relays.
  */
 export async function openKeyAdmin(config: Config, logger: Logger): Promise<{ keys: KeyManager; close(): Promise<void> }> {
   await migrateAuth(config, logger);

@@ -1,5 +1,6 @@
 import { apiKeyPrefix, generateApiKey, hashApiKey, isWellFormedApiKey, newId, type Logger } from "@datahub/runtime";
 import { NotFoundError, PreconditionError, ValidationError } from "./errors";
+import { keyEvent } from "./events/system-events";
 import type { InvalidationPublisher } from "./invalidation";
 import type { KeyPatch, KeyStore } from "./store/key-store";
 import { toInfo, type ApiKeyInfo, type IssuedKey, type JsonObject, type Org, type RateLimitPolicy, type StoredKey, type VerifyResult } from "./types";
@@ -38,6 +39,8 @@ export interface KeyManagerOptions {
   now?: () => number;
   /** Minimum time between two `last_used_at` writes for one key. */
   touchIntervalMs?: number;
+  /** Called after a change committed a system event to the outbox (wakes the relay). */
+  onEvent?: () => void;
 }
 
 const TOUCH_MEMORY_MAX = 10_000;
@@ -55,8 +58,10 @@ export class KeyManager {
   /** key id → when this process last wrote its last_used_at (throttle). */
   private readonly touched = new Map<string, number>();
   private readonly pendingTouches = new Set<Promise<void>>();
+  private readonly onEvent: () => void;
 
   constructor(opts: KeyManagerOptions) {
+    this.onEvent = opts.onEvent ?? (() => {});
     this.store = opts.store;
     this.publisher = opts.publisher;
     this.logger = opts.logger;
@@ -99,9 +104,10 @@ export class KeyManager {
       revokedAt: null,
       supersededBy: null,
     };
-    await this.store.insertKey(record).catch((err: unknown) => {
+    await this.store.insertKey(record, (k) => keyEvent("key.created", k, now)).catch((err: unknown) => {
       throw err instanceof NotFoundError ? new NotFoundError(`org ${orgId} not found`) : err;
     });
+    this.onEvent();
     // Edges may hold a negative cache entry for this hash; drop it.
     await this.publisher.publish(record.keyHash);
     return { key, apiKey: toInfo(record) };
@@ -135,8 +141,9 @@ export class KeyManager {
     if (patch.rateLimit !== undefined) clean.rateLimit = patch.rateLimit === null ? null : validRateLimit(patch.rateLimit);
     const existing = await this.mustGet(orgId, id);
     if (existing.revokedAt) throw new PreconditionError(`key ${existing.id} is revoked`);
-    const updated = await this.store.updateKey(existing.orgId, existing.id, clean);
+    const updated = await this.store.updateKey(existing.orgId, existing.id, clean, (k) => keyEvent("key.updated", k, now));
     if (!updated) throw new PreconditionError(`key ${existing.id} is revoked`);
+    this.onEvent();
     await this.publisher.publish(updated.keyHash);
     return toInfo(updated);
   }
@@ -145,8 +152,12 @@ export class KeyManager {
   async revokeKey(orgId: string, id: string): Promise<void> {
     const org = validId(orgId, "orgId");
     const key = validId(id, "id");
-    const revoked = await this.store.revokeKey(org, key, new Date(this.now()));
+    const now = this.now();
+    const at = new Date(now);
+    // Revoking a revoked key changes nothing and emits nothing.
+    const revoked = await this.store.revokeKey(org, key, at, (k) => (k.revokedAt?.getTime() === now ? keyEvent("key.revoked", k, now) : null));
     if (!revoked) throw new NotFoundError(`key ${key} not found`);
+    if (revoked.revokedAt?.getTime() === now) this.onEvent();
     await this.publisher.publish(revoked.keyHash);
   }
 
@@ -177,8 +188,12 @@ export class KeyManager {
       grace === 0
         ? { revokedAt: new Date(now) }
         : { expiresAt: new Date(Math.min(old.expiresAt?.getTime() ?? Infinity, graceEnd)) };
-    const ended = await this.store.rotateKey(old.orgId, old.id, successor, end);
+    // One event for the rotation (the new key, naming the one it replaces), also when grace 0 revokes the old key.
+    const ended = await this.store.rotateKey(old.orgId, old.id, successor, end, () =>
+      keyEvent("key.rotated", successor, now, { previousKeyId: old.id, previousKeyExpiresAt: end.expiresAt?.toISOString() ?? null }),
+    );
     if (!ended) throw new PreconditionError(`key ${old.id} was revoked or rotated concurrently`);
+    this.onEvent();
     await this.publisher.publish(ended.keyHash);
     await this.publisher.publish(successor.keyHash);
     return { key, apiKey: toInfo(successor) };

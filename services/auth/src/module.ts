@@ -1,12 +1,15 @@
-import { isRedisReady, type DatahubModule } from "@datahub/runtime";
-import { auth } from "@datahub/proto";
+import { Counter, isRedisReady, metric, type DatahubModule } from "@datahub/runtime";
+import { auth, webhooks } from "@datahub/proto";
 import { migrateAuth, openAuthResources } from "./admin";
+import { EventRelay } from "./events/relay";
 import { bootstrapRootKey } from "./root-bootstrap";
 import { createAuthService } from "./server";
 
 /**
  * The auth service as a runner module: migrates schema `auth`, makes sure a root key exists,
- * serves AuthService on the process's gRPC server, and reports `postgres` and `redis` readiness.
+ * serves AuthService on the process's gRPC server, relays key events from its outbox to the
+ * webhooks service, and reports `postgres` and `redis` readiness (not the webhooks service's:
+ * key management does not depend on it).
  */
 export const authModule: DatahubModule = {
   name: "auth",
@@ -23,11 +26,33 @@ export const authModule: DatahubModule = {
       throw err;
     }
     ctx.grpc.addService(auth.AuthService, createAuthService(res.keys, logger));
+    const webhooksClient = ctx.client(webhooks.WebhookService, ctx.config.addresses.webhooks);
+    const events = metric(ctx.registry, "datahub_system_events_total", () => new Counter({
+      name: "datahub_system_events_total",
+      help: "System events sent to the webhooks service, by source service and outcome (published, failed, dropped).",
+      labelNames: ["source", "outcome"] as const,
+      registers: [ctx.registry],
+    }));
+    const relay = new EventRelay({
+      outbox: res.outbox,
+      publish: (req) => webhooksClient.publish(req),
+      logger,
+      intervalMs: ctx.config.authEvents.intervalMs,
+      maxBackoffMs: ctx.config.authEvents.maxBackoffMs,
+      onOutcome: (outcome) => events.inc({ source: "auth", outcome }),
+    });
+    res.hooks.onEvent = () => relay.kick();
+    relay.start();
     ctx.health.addCheck("postgres", async () => {
       await res.pool.query("SELECT 1");
       return true;
     });
     ctx.health.addCheck("redis", () => isRedisReady(res.redis));
-    return { stop: res.close };
+    return {
+      async stop() {
+        await relay.stop();
+        await res.close();
+      },
+    };
   },
 };

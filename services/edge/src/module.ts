@@ -3,8 +3,8 @@
  * batcher, the audit shipper, the route table (+ reloads), the forwarder and the `/v1` API into
  * the pipeline, and serves it on `config.ports.edge`.
  */
-import { audit, auth, ratelimit } from "@datahub/proto";
-import { tracingEnabled, type DatahubModule } from "@datahub/runtime";
+import { audit, auth, ratelimit, webhooks } from "@datahub/proto";
+import { Counter, metric, tracingEnabled, type DatahubModule } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
 import { KeyCache } from "./auth/key-cache";
@@ -12,6 +12,7 @@ import { subscribeInvalidations } from "./auth/invalidation";
 import { CorsPolicy, PROXIED_SECURITY_HEADERS, securityHeaders } from "./headers";
 import { createEdgeMetrics, registerEdgeGauges } from "./metrics";
 import { createPipeline } from "./pipeline";
+import { RateLimitEvents } from "./events/ratelimit-exceeded";
 import { Forwarder } from "./proxy/forward";
 import { RoutesSource } from "./proxy/routes-source";
 import { CheckBatcher } from "./ratelimit/batcher";
@@ -34,6 +35,9 @@ export const edgeModule: DatahubModule = {
     const authClient = ctx.client(auth.AuthService, config.addresses.auth);
     const ratelimitClient = ctx.client(ratelimit.RateLimitService, config.addresses.ratelimit);
     const auditClient = ctx.client(audit.AuditService, config.addresses.audit);
+    // Only `/v1/webhooks*`, `/v1/events` and the ratelimit.exceeded event use it: when the
+    // webhooks service is down those answer 503 / drop the event; the rest of the edge is unaffected.
+    const webhooksClient = ctx.client(webhooks.WebhookService, config.addresses.webhooks);
 
     const routes = await RoutesSource.create({ path: config.configPath, logger: log });
 
@@ -95,7 +99,20 @@ export const edgeModule: DatahubModule = {
     const responder = new Responder(security, cors);
     const forwarder = new Forwarder({ responder, cors, proxiedSecurity, proto: config.tls ? "https" : "http" });
     const requestLog = new RequestLog(metrics, log, shipper);
-    const api = createManagementApi({ auth: authClient, audit: auditClient, config, logger: log });
+    const api = createManagementApi({ auth: authClient, audit: auditClient, webhooks: webhooksClient, config, logger: log });
+
+    const systemEvents = metric(registry, "datahub_system_events_total", () => new Counter({
+      name: "datahub_system_events_total",
+      help: "System events sent to the webhooks service, by source service and outcome (published, failed, dropped).",
+      labelNames: ["source", "outcome"] as const,
+      registers: [registry],
+    }));
+    const rateLimitEvents = new RateLimitEvents({
+      publish: (req, opts) => webhooksClient.publish(req, opts),
+      logger: log,
+      timeoutMs: config.rpcTimeoutMs,
+      onOutcome: (outcome) => systemEvents.inc({ source: "edge", outcome }),
+    });
 
     let draining = false;
     const handler = createPipeline({
@@ -111,6 +128,7 @@ export const edgeModule: DatahubModule = {
       cors,
       security,
       api,
+      onRateLimited: (principal, group, decisions) => rateLimitEvents.note(principal, group, decisions),
       isDraining: () => draining,
     });
     const server = await startEdgeServer({ config, handler, requestLog, security });

@@ -9,7 +9,8 @@
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
 import { context, hasAllScopes, isWellFormedApiKey, requestIdFrom, tracingEnabled, type Config, type Health, type Logger } from "@datahub/runtime";
-import type { RequestContext } from "./context";
+import type { ratelimit } from "@datahub/proto";
+import type { Principal, RequestContext } from "./context";
 import type { EdgeRequest, EdgeResponse } from "./exchange";
 import { serverTiming, type CorsPolicy, type HeaderMap } from "./headers";
 import type { Responder } from "./respond";
@@ -40,6 +41,11 @@ export interface PipelineDeps {
   cors: CorsPolicy;
   security: HeaderMap;
   api: ApiHandler;
+  /**
+   * Called synchronously when a key's request is rate limited (the `ratelimit.exceeded` event);
+   * must not throw or block: it runs on the 429 path.
+   */
+  onRateLimited?: (principal: Principal, group: PolicyGroup, decisions: readonly ratelimit.Decision[]) => void;
   /** True once the server is shutting down: answers close their connection. */
   isDraining(): boolean;
 }
@@ -75,7 +81,9 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
 
   /** Runs one rate-limit group; answers 429 (or 503 for a fail-closed policy) and returns true when refused. */
   async function limited(res: EdgeResponse, group: PolicyGroup): Promise<boolean> {
-    return refused(res, await limits.check(group));
+    const verdict = await limits.check(group);
+    if (verdict.decisions !== undefined && res.ctx.principal !== undefined) deps.onRateLimited?.(res.ctx.principal, group, verdict.decisions);
+    return refused(res, verdict);
   }
 
   /** Answers a refusing verdict (429, or 503 for a fail-closed policy); true when it refused. */

@@ -168,7 +168,7 @@ describe("unknown objects, paths and methods", () => {
     expect(h.auth.calls.filter((c) => c.method === "getKey")).toHaveLength(0);
   });
 
-  test.each(["/v1/nope", "/v1/webhooks", "/v1/webhooks/abc", "/v1/events", "/v1/keys/a/b/c"])("unknown path %s → 404 problem", async (path) => {
+  test.each(["/v1/nope", "/v1/webhooks/a/b/c/d/e/f", "/v1/event", "/v1/keys/a/b/c"])("unknown path %s → 404 problem", async (path) => {
     const r = await h.call("GET", path);
     expectProblem(r, 404, "not-found");
     expect(h.contexts.at(-1)!.route).toBe("");

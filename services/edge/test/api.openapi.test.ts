@@ -47,10 +47,27 @@ test("the document is OpenAPI 3.1 and every $ref resolves", () => {
 
 test("each documented path serves exactly the documented methods", async () => {
   const paths = Object.keys(doc.paths);
-  expect(paths.sort()).toEqual(["/v1/keys", "/v1/keys/{id}", "/v1/keys/{id}/rotate", "/v1/logs", "/v1/logs/{requestId}", "/v1/orgs", "/v1/usage"]);
+  expect(paths.sort()).toEqual(
+    [
+      "/v1/events",
+      "/v1/keys",
+      "/v1/keys/{id}",
+      "/v1/keys/{id}/rotate",
+      "/v1/logs",
+      "/v1/logs/{requestId}",
+      "/v1/orgs",
+      "/v1/usage",
+      "/v1/webhooks",
+      "/v1/webhooks/{id}",
+      "/v1/webhooks/{id}/deliveries",
+      "/v1/webhooks/{id}/deliveries/{deliveryId}/attempts",
+      "/v1/webhooks/{id}/deliveries/{deliveryId}/retry",
+      "/v1/webhooks/{id}/rotate-secret",
+    ].sort(),
+  );
   for (const p of paths) {
     const documented = METHODS.filter((m) => doc.paths[p][m]).map((m) => m.toUpperCase());
-    const concrete = p.replace("{id}", "0190f3a0-0000-7000-8000-000000000000").replace("{requestId}", "r1");
+    const concrete = p.replace("{id}", "0190f3a0-0000-7000-8000-000000000000").replace("{deliveryId}", "0190f3a0-0000-7000-8000-000000000001").replace("{requestId}", "r1");
     const r = await h.call("PUT", concrete);
     expect([p, r.status]).toEqual([p, 405]);
     expect([p, r.headers.get("allow")!.split(", ").sort()]).toEqual([p, documented.sort()]);
@@ -70,6 +87,21 @@ test("documented object schemas list exactly the fields the API returns", async 
   expect(Object.keys(log.body).sort()).toEqual(fields("LogRecord"));
   const usage = await h.call("GET", "/v1/usage");
   expect(Object.keys(usage.body.data[0]).sort()).toEqual(fields("UsageBucket"));
+  const endpoint = await h.call("POST", "/v1/webhooks", { json: { url: "https://a.example/x", events: ["*"] } });
+  expect(Object.keys(endpoint.body).sort()).toEqual([...fields("WebhookEndpoint"), "secret"].sort());
+  const gotEndpoint = await h.call("GET", `/v1/webhooks/${endpoint.body.id}`);
+  expect(Object.keys(gotEndpoint.body).sort()).toEqual(fields("WebhookEndpoint"));
+  expect(doc.components.schemas.WebhookEndpoint.required.slice().sort()).toEqual(fields("WebhookEndpoint"));
+  const delivery = h.webhooks.seedDelivery(endpoint.body.id, {}, [{ statusCode: 500 }]);
+  const deliveries = await h.call("GET", `/v1/webhooks/${endpoint.body.id}/deliveries`);
+  expect(Object.keys(deliveries.body.data[0]).sort()).toEqual(fields("WebhookDelivery"));
+  expect(doc.components.schemas.WebhookDelivery.required.slice().sort()).toEqual(fields("WebhookDelivery"));
+  const attempts = await h.call("GET", `/v1/webhooks/${endpoint.body.id}/deliveries/${delivery.id}/attempts`);
+  expect(Object.keys(attempts.body.data[0]).sort()).toEqual(fields("WebhookAttempt"));
+  const rotated = await h.call("POST", `/v1/webhooks/${endpoint.body.id}/rotate-secret`);
+  expect(Object.keys(rotated.body).sort()).toEqual(
+    Object.keys(doc.paths["/v1/webhooks/{id}/rotate-secret"].post.responses["200"].content["application/json"].schema.properties).sort(),
+  );
   const problem = await h.call("POST", "/v1/keys", { json: { name: 1 } });
   expect(Object.keys(problem.body).sort()).toEqual([...fields("Problem"), "errors"].sort());
 });

@@ -1,3 +1,4 @@
+import type { EventFactory } from "../events/system-events";
 import type { JsonObject, Org, RateLimitPolicy, StoredKey } from "../types";
 import type { ListPosition } from "../validation";
 
@@ -17,6 +18,9 @@ export type RotationEnd = { revokedAt: Date } | { expiresAt: Date };
  * Persistence of orgs and keys. Every key call is scoped by org id: a key of another org does not
  * exist for the caller. Implementations: PgKeyStore (Postgres schema `auth`) and MemoryKeyStore
  * (unit tests). Store errors meaning "the database is unreachable" are StoreUnavailableError.
+ *
+ * The changing calls take an optional {@link EventFactory}: the event it builds from the changed
+ * row is written to the event outbox atomically with the change (both or neither).
  */
 export interface KeyStore {
   insertOrg(org: Org): Promise<void>;
@@ -26,7 +30,7 @@ export interface KeyStore {
   listOrgs(): Promise<Org[]>;
 
   /** @throws NotFoundError when `key.orgId` does not exist. */
-  insertKey(key: StoredKey): Promise<void>;
+  insertKey(key: StoredKey, event?: EventFactory): Promise<void>;
   /** Inserts a root key unless an active root key (or this hash) already exists; true when inserted. */
   insertRootKeyIfAbsent(key: StoredKey): Promise<boolean>;
   /** The active root key without an end date, if any. */
@@ -38,14 +42,14 @@ export interface KeyStore {
   listKeys(orgId: string, limit: number, after?: ListPosition): Promise<StoredKey[]>;
 
   /** Applies `patch` to an unrevoked key; null when there is no such unrevoked key. */
-  updateKey(orgId: string, id: string, patch: KeyPatch): Promise<StoredKey | null>;
+  updateKey(orgId: string, id: string, patch: KeyPatch, event?: EventFactory): Promise<StoredKey | null>;
   /** Sets revoked_at unless already set; returns the key (revoked before or now) or null when unknown. */
-  revokeKey(orgId: string, id: string, at: Date): Promise<StoredKey | null>;
+  revokeKey(orgId: string, id: string, at: Date, event?: EventFactory): Promise<StoredKey | null>;
   /**
    * Atomically ends an unrevoked, not yet rotated key and inserts its successor.
    * @returns the old key after the change, or null when it was revoked or rotated meanwhile.
    */
-  rotateKey(orgId: string, id: string, successor: StoredKey, end: RotationEnd): Promise<StoredKey | null>;
+  rotateKey(orgId: string, id: string, successor: StoredKey, end: RotationEnd, event?: EventFactory): Promise<StoredKey | null>;
   /** Records use of a key unless it was recorded less than `minIntervalMs` before `at`. */
   touchKey(id: string, at: Date, minIntervalMs: number): Promise<void>;
 }

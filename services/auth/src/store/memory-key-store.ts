@@ -1,4 +1,5 @@
 import { NotFoundError } from "../errors";
+import type { EventFactory, SystemEvent } from "../events/system-events";
 import type { Org, StoredKey } from "../types";
 import type { ListPosition } from "../validation";
 import type { KeyPatch, KeyStore, RotationEnd } from "./key-store";
@@ -14,6 +15,13 @@ function newerFirst(a: { createdAt: Date; id: string }, b: { createdAt: Date; id
 export class MemoryKeyStore implements KeyStore {
   private readonly orgs = new Map<string, Org>();
   private readonly keys = new Map<string, StoredKey>();
+  /** The outbox: events of committed changes, in order. */
+  readonly events: SystemEvent[] = [];
+
+  private emit(event: EventFactory | undefined, changed: StoredKey): void {
+    const e = event?.(clone(changed));
+    if (e) this.events.push(clone(e));
+  }
 
   async insertOrg(org: Org): Promise<void> {
     this.orgs.set(org.id, clone(org));
@@ -30,10 +38,11 @@ export class MemoryKeyStore implements KeyStore {
     return [...this.orgs.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)).map(clone);
   }
 
-  async insertKey(key: StoredKey): Promise<void> {
+  async insertKey(key: StoredKey, event?: EventFactory): Promise<void> {
     if (!this.orgs.has(key.orgId)) throw new NotFoundError(`org ${key.orgId} not found`);
     if ([...this.keys.values()].some((k) => k.keyHash === key.keyHash)) throw new Error("duplicate key hash");
     this.keys.set(key.id, clone(key));
+    this.emit(event, key);
   }
 
   async insertRootKeyIfAbsent(key: StoredKey): Promise<boolean> {
@@ -66,7 +75,7 @@ export class MemoryKeyStore implements KeyStore {
       .map(clone);
   }
 
-  async updateKey(orgId: string, id: string, patch: KeyPatch): Promise<StoredKey | null> {
+  async updateKey(orgId: string, id: string, patch: KeyPatch, event?: EventFactory): Promise<StoredKey | null> {
     const k = this.keys.get(id);
     if (!k || k.orgId !== orgId || k.revokedAt) return null;
     if (patch.name !== undefined) k.name = patch.name;
@@ -74,23 +83,26 @@ export class MemoryKeyStore implements KeyStore {
     if (patch.metadata !== undefined) k.metadata = clone(patch.metadata);
     if (patch.expiresAt !== undefined) k.expiresAt = patch.expiresAt;
     if (patch.rateLimit !== undefined) k.rateLimit = patch.rateLimit && { ...patch.rateLimit };
+    this.emit(event, k);
     return clone(k);
   }
 
-  async revokeKey(orgId: string, id: string, at: Date): Promise<StoredKey | null> {
+  async revokeKey(orgId: string, id: string, at: Date, event?: EventFactory): Promise<StoredKey | null> {
     const k = this.keys.get(id);
     if (!k || k.orgId !== orgId) return null;
     k.revokedAt ??= at;
+    this.emit(event, k);
     return clone(k);
   }
 
-  async rotateKey(orgId: string, id: string, successor: StoredKey, end: RotationEnd): Promise<StoredKey | null> {
+  async rotateKey(orgId: string, id: string, successor: StoredKey, end: RotationEnd, event?: EventFactory): Promise<StoredKey | null> {
     const k = this.keys.get(id);
     if (!k || k.orgId !== orgId || k.revokedAt || k.supersededBy) return null;
     if ("revokedAt" in end) k.revokedAt = end.revokedAt;
     else k.expiresAt = end.expiresAt;
     k.supersededBy = successor.id;
     await this.insertKey(successor);
+    this.emit(event, k);
     return clone(k);
   }
 

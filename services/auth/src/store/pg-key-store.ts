@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "pg";
+import type { EventFactory } from "../events/system-events";
 import type { JsonObject, Org, RateLimitPolicy, StoredKey } from "../types";
 import type { ListPosition } from "../validation";
 import type { KeyPatch, KeyStore, RotationEnd } from "./key-store";
@@ -55,6 +56,19 @@ function insertParams(k: StoredKey): unknown[] {
 }
 const INSERT_KEY = `INSERT INTO auth.api_keys (${KEY_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`;
 
+/** Writes the event the factory builds from `changed` (if any) on the change's own connection. */
+async function writeEvent(c: PoolClient, event: EventFactory | undefined, changed: StoredKey): Promise<void> {
+  const e = event?.(changed);
+  if (!e) return;
+  await c.query("INSERT INTO auth.event_outbox (id, org_id, type, data, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)", [
+    e.id,
+    e.orgId,
+    e.type,
+    JSON.stringify(e.data),
+    e.createdAt,
+  ]);
+}
+
 /** {@link KeyStore} on Postgres (schema `auth`, see migrations/). Connection failures become StoreUnavailableError. */
 export class PgKeyStore implements KeyStore {
   constructor(private readonly pool: Pool) {}
@@ -104,8 +118,15 @@ export class PgKeyStore implements KeyStore {
     return (await this.q<{ id: string; name: string; created_at: Date }>("SELECT id, name, created_at FROM auth.orgs ORDER BY created_at, id")).map(toOrg);
   }
 
-  async insertKey(key: StoredKey): Promise<void> {
-    await this.q(INSERT_KEY, insertParams(key));
+  async insertKey(key: StoredKey, event?: EventFactory): Promise<void> {
+    if (!event) {
+      await this.q(INSERT_KEY, insertParams(key));
+      return;
+    }
+    await this.tx(async (c) => {
+      await c.query(INSERT_KEY, insertParams(key));
+      await writeEvent(c, event, key);
+    });
   }
 
   async insertRootKeyIfAbsent(key: StoredKey): Promise<boolean> {
@@ -143,7 +164,7 @@ export class PgKeyStore implements KeyStore {
     return rows.map(toKey);
   }
 
-  async updateKey(orgId: string, id: string, patch: KeyPatch): Promise<StoredKey | null> {
+  async updateKey(orgId: string, id: string, patch: KeyPatch, event?: EventFactory): Promise<StoredKey | null> {
     const sets: string[] = [];
     const params: unknown[] = [orgId, id];
     const set = (column: string, value: unknown) => {
@@ -156,22 +177,34 @@ export class PgKeyStore implements KeyStore {
     if (patch.expiresAt !== undefined) set("expires_at", patch.expiresAt);
     if (patch.rateLimit !== undefined) set("rate_limit", patch.rateLimit && JSON.stringify(patch.rateLimit));
     const assignments = sets.length ? sets.join(", ") : "name = name";
-    const rows = await this.q<KeyRow>(
-      `UPDATE auth.api_keys SET ${assignments} WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING ${KEY_COLUMNS}`,
-      params,
-    );
-    return rows[0] ? toKey(rows[0]) : null;
+    const sql = `UPDATE auth.api_keys SET ${assignments} WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING ${KEY_COLUMNS}`;
+    return this.changeOne(sql, params, event);
   }
 
-  async revokeKey(orgId: string, id: string, at: Date): Promise<StoredKey | null> {
-    const rows = await this.q<KeyRow>(
+  /** Runs a one-row UPDATE … RETURNING and, in the same transaction, writes its event. */
+  private async changeOne(sql: string, params: unknown[], event: EventFactory | undefined): Promise<StoredKey | null> {
+    if (!event) {
+      const rows = await this.q<KeyRow>(sql, params);
+      return rows[0] ? toKey(rows[0]) : null;
+    }
+    return this.tx(async (c) => {
+      const { rows } = await c.query<KeyRow>(sql, params);
+      if (!rows[0]) return null;
+      const changed = toKey(rows[0]);
+      await writeEvent(c, event, changed);
+      return changed;
+    });
+  }
+
+  async revokeKey(orgId: string, id: string, at: Date, event?: EventFactory): Promise<StoredKey | null> {
+    return this.changeOne(
       `UPDATE auth.api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE org_id = $1 AND id = $2 RETURNING ${KEY_COLUMNS}`,
       [orgId, id, at],
+      event,
     );
-    return rows[0] ? toKey(rows[0]) : null;
   }
 
-  async rotateKey(orgId: string, id: string, successor: StoredKey, end: RotationEnd): Promise<StoredKey | null> {
+  async rotateKey(orgId: string, id: string, successor: StoredKey, end: RotationEnd, event?: EventFactory): Promise<StoredKey | null> {
     return this.tx(async (c) => {
       // End the old key first: for a root key this frees the one-active-root index for the successor.
       const column = "revokedAt" in end ? "revoked_at" : "expires_at";
@@ -183,7 +216,9 @@ export class PgKeyStore implements KeyStore {
       );
       if (!rows[0]) return null;
       await c.query(INSERT_KEY, insertParams(successor));
-      return toKey(rows[0]);
+      const ended = toKey(rows[0]);
+      await writeEvent(c, event, ended);
+      return ended;
     });
   }
 

@@ -1,10 +1,10 @@
 /**
- * What the management API needs from the edge process: typed clients of the auth and audit
- * services, the process config (body limit) and the logger.
+ * What the management API needs from the edge process: typed clients of the auth, audit and
+ * webhooks services, the process config (body limits) and the logger.
  */
 import type { GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Config, Logger, RpcClient } from "@datahub/runtime";
-import type { auth, audit } from "@datahub/proto";
+import type { auth, audit, webhooks } from "@datahub/proto";
 
 type MethodsOf<S> = S extends GenService<infer T> ? T : never;
 
@@ -12,11 +12,14 @@ type MethodsOf<S> = S extends GenService<infer T> ? T : never;
 export type AuthMethods = MethodsOf<typeof auth.AuthService>;
 /** Method table of `datahub.audit.v1.AuditService`. */
 export type AuditMethods = MethodsOf<typeof audit.AuditService>;
+/** Method table of `datahub.webhooks.v1.WebhookService`. */
+export type WebhookMethods = MethodsOf<typeof webhooks.WebhookService>;
 
 /** Dependencies of {@link createManagementApi}. */
 export interface ManagementApiDeps {
   auth: RpcClient<AuthMethods>;
   audit: RpcClient<AuditMethods>;
+  webhooks: RpcClient<WebhookMethods>;
   config: Config;
   logger: Logger;
 }

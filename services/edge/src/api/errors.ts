@@ -56,8 +56,18 @@ const GRPC_TO_HTTP: Partial<Record<number, [number, string]>> = {
   [GrpcStatus.PERMISSION_DENIED]: [403, "forbidden"],
 };
 
-/** Codes meaning the service could not answer now: the client should retry shortly. */
-const RETRYABLE = new Set<number>([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.CANCELLED]);
+/**
+ * Codes meaning the service could not answer now: the client should retry shortly. UNIMPLEMENTED
+ * counts too: it is what a process answers when the service's address points at a DataHub target
+ * that does not run that service (e.g. a rolling upgrade), which is an outage, not a gateway bug.
+ */
+const RETRYABLE = new Set<number>([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+  GrpcStatus.CANCELLED,
+  GrpcStatus.UNIMPLEMENTED,
+]);
 
 /** body-parser / raw-body error types → our problems. Their messages are never passed on (they may quote the body). */
 const BODY_ERRORS: Record<string, ApiError> = {

@@ -1,5 +1,6 @@
 /**
- * The `/v1` management API (contract §4): orgs, keys, request logs and usage.
+ * The `/v1` management API (contract §4): orgs, keys, request logs, usage, webhook endpoints
+ * and their deliveries, and events.
  *
  * The edge pipeline owns the request id, authentication, rate limiting and the request log; it
  * calls the function returned here with an authenticated RequestContext. This module is the one
@@ -12,13 +13,16 @@ import helmet from "helmet";
 import type { RequestContext } from "../context";
 import type { ManagementApiDeps } from "./deps";
 import { errorHandler, unknownPath } from "./errors";
+import { eventsRouter } from "./events";
 import { keysRouter } from "./keys";
 import { logsRouter } from "./logs";
 import { orgsRouter } from "./orgs";
 import { attachContext } from "./request-context";
 import { usageRouter } from "./usage";
+import { deliveriesRouter } from "./webhooks-deliveries";
+import { webhooksRouter } from "./webhooks";
 
-export type { AuthMethods, AuditMethods, ManagementApiDeps } from "./deps";
+export type { AuthMethods, AuditMethods, ManagementApiDeps, WebhookMethods } from "./deps";
 
 /**
  * Builds the management API once and returns the handler the pipeline calls for every `/v1`
@@ -45,7 +49,9 @@ export function createManagementApi(deps: ManagementApiDeps): (req: IncomingMess
   app.use(keysRouter(deps));
   app.use(logsRouter(deps));
   app.use(usageRouter(deps));
-  // `/v1/webhooks*` and `/v1/events` are not served yet: they fall through to 404 like any unknown path.
+  app.use(webhooksRouter(deps));
+  app.use(deliveriesRouter(deps));
+  app.use(eventsRouter(deps));
   app.use(unknownPath);
   app.use(errorHandler(logger));
 

@@ -25,6 +25,8 @@ export interface Verdict {
   status: 0 | 429 | 503;
   /** RateLimit headers to send (absent when no decision was made, e.g. failed open). */
   headers: RateLimitHeaders | undefined;
+  /** The service's decisions behind a 429 it answered (not a cached or local one): for `ratelimit.exceeded`. */
+  decisions?: readonly ratelimit.Decision[];
 }
 
 /** Options for {@link RateLimitGate}. */
@@ -72,7 +74,7 @@ export class RateLimitGate {
       const x = group.descriptors[i]!;
       this.cache.add(x.key!, x.limit as bigint, x.windowMs as bigint, x.algorithm ?? 0, askedAt, Number(d.retryAfterMs));
     }
-    return { status: denied ? 429 : 0, headers: rateLimitHeaders(group, decisions, denied) };
+    return { status: denied ? 429 : 0, headers: rateLimitHeaders(group, decisions, denied), decisions: denied ? decisions : undefined };
   }
 
   /**

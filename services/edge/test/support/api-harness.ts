@@ -5,17 +5,23 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { requestIdFrom } from "@datahub/runtime";
+import { webhooks as webhooksProto } from "@datahub/proto";
+import { createRpcClient, requestIdFrom } from "@datahub/runtime";
 import { captureLogger, testConfig } from "@datahub/runtime/testing";
 import type { Principal, RequestContext } from "../../src/context";
 import { createManagementApi } from "../../src/api";
 import { FakeAudit, FakeAuth } from "./api-fakes";
+import { startFakeWebhooks, type FakeWebhooks, type FakeWebhooksServer } from "./webhooks-fake";
 
 /** A running API with its fakes, captured logs and the contexts of the requests it served. */
 export interface ApiHarness {
   url: string;
   auth: FakeAuth;
   audit: FakeAudit;
+  /** The in-memory WebhookService the API reaches over real gRPC. */
+  webhooks: FakeWebhooks;
+  /** Its server: `stop()` simulates the webhooks service being down. */
+  webhooksServer: FakeWebhooksServer;
   logs: ReturnType<typeof captureLogger>;
   /** Contexts of served requests, in arrival order (to assert `route` and `error`). */
   contexts: RequestContext[];
@@ -43,7 +49,9 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
   const audit = new FakeAudit();
   const logs = captureLogger("debug");
   const config = testConfig({ LOG_LEVEL: "debug", ...env });
-  const api = createManagementApi({ auth: auth.client(), audit: audit.client(), config, logger: logs.logger });
+  const webhooksServer = await startFakeWebhooks();
+  const webhooksClient = createRpcClient(webhooksProto.WebhookService, webhooksServer.address, { timeoutMs: config.rpcTimeoutMs });
+  const api = createManagementApi({ auth: auth.client(), audit: audit.client(), webhooks: webhooksClient, config, logger: logs.logger });
 
   const rootOrg = auth.seedOrg("root");
   const rootKey = auth.seedKey(rootOrg.id, ["*"], { root: true, name: "root" });
@@ -72,6 +80,8 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
     url,
     auth,
     audit,
+    webhooks: webhooksServer.fake,
+    webhooksServer,
     logs,
     contexts,
     rootOrgId: rootOrg.id,
@@ -99,6 +109,8 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      webhooksClient.close();
+      await webhooksServer.stop();
     },
   };
 }
