@@ -84,6 +84,21 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...live].map((c) => c.stop()));
 }
 
+/** Runs a bench script's `main`, stops every child, and exits with its code (1 on an error). */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    async (code) => {
+      await stopAll();
+      process.exit(code);
+    },
+    async (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      await stopAll();
+      process.exit(1);
+    },
+  );
+}
+
 /**
  * Spawns `command args` as a bench child. With `ready`, resolves only once a line of its output
  * matches (e.g. `READY 12345`), and fails with the child's output if it exits or times out first.

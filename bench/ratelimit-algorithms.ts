@@ -12,7 +12,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { spawnChild, stopAll } from "./children";
+import { runMain, spawnChild } from "./children";
 import { describeLoad, detectLoadTool, LOAD_TOOL_HINT, runLoad, type LoadOptions, type LoadResult, type LoadTool } from "./load";
 import { createBenchKey, migrateStack, prepareStackEnv, startAllInOne, type RunningStack, type StackEnv } from "./stack";
 import { fmt, markdownTable } from "./stats";
@@ -210,15 +210,5 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main().then(
-    async (code) => {
-      await stopAll();
-      process.exit(code);
-    },
-    async (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      await stopAll();
-      process.exit(1);
-    },
-  );
+  runMain(main);
 }

@@ -13,7 +13,7 @@
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import { spawnChild, stopAll } from "./children";
+import { runMain, spawnChild } from "./children";
 import { detectLoadTool, describeLoad, LOAD_TOOL_HINT, runLoad, type LoadResult } from "./load";
 import { checkEveryRequestLogged, type AuditCheck } from "./audit-check";
 import { BENCH_ROUTE, cliAvailable, CLI, createBenchKey, migrateStack, prepareStackEnv, startAllInOne, startSplit } from "./stack";
@@ -250,14 +250,4 @@ async function main(): Promise<number> {
   return code;
 }
 
-main().then(
-  async (code) => {
-    await stopAll();
-    process.exit(code);
-  },
-  async (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runMain(main);
