@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import pg from "pg";
 import { webhooks } from "@datahub/proto";
-import { createRpcClient, startRunner, type RpcClient, type Runner } from "@datahub/runtime";
+import { createRpcClient, startRunner, type Logger, type RpcClient, type Runner } from "@datahub/runtime";
 import { createTestDatabase, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
 import { webhooksModule } from "../src";
 import type { WebhookMethods } from "../src/server";
@@ -28,7 +28,7 @@ export interface WebhooksHarness {
 }
 
 /** Starts `webhooksModule` alone over real gRPC, Postgres and Redis. */
-export async function startWebhooks(extra: Record<string, string> = {}, opts: { databaseUrl?: string; redisUrl?: string } = {}): Promise<WebhooksHarness> {
+export async function startWebhooks(extra: Record<string, string> = {}, opts: { databaseUrl?: string; redisUrl?: string; logger?: Logger } = {}): Promise<WebhooksHarness> {
   const db = opts.databaseUrl ? undefined : await createTestDatabase();
   const url = opts.databaseUrl ?? db!.url;
   const prefix = `wh-${uniqueSuffix()}`;
@@ -37,7 +37,7 @@ export async function startWebhooks(extra: Record<string, string> = {}, opts: { 
     redisPrefix: prefix,
     extra: { ...FAST_ENV, WEBHOOKS_REDIS_URL: opts.redisUrl ?? TEST_REDIS_URL, ...extra },
   });
-  const runner = await startRunner({ config: testConfig(env), modules: [webhooksModule] });
+  const runner = await startRunner({ config: testConfig(env), modules: [webhooksModule], logger: opts.logger });
   const client = createRpcClient(webhooks.WebhookService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 10_000 });
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   pool.on("error", () => {});

@@ -7,14 +7,15 @@ import { Webhook } from "standardwebhooks";
 import { webhooks } from "@datahub/proto";
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import { eventually } from "@datahub/runtime/testing";
+import { captureLogger, eventually } from "@datahub/runtime/testing";
 import { newOrg, startReceiver, startWebhooks, type Receiver, type WebhooksHarness } from "./harness";
 
 let h: WebhooksHarness;
 let rx: Receiver;
+const logs = captureLogger("debug");
 
 beforeAll(async () => {
-  h = await startWebhooks();
+  h = await startWebhooks({}, { logger: logs.logger });
   rx = await startReceiver();
 });
 afterAll(async () => {
@@ -134,4 +135,21 @@ it("gets, lists with a cursor, updates and deletes endpoints; secrets never appe
   expect(got.endpoint!.id).toBe(ids[1]);
   await h.client.deleteEndpoint({ orgId, id: ids[2]! });
   expect((await h.client.listEndpoints({ orgId })).endpoints).toHaveLength(2);
+});
+
+it("keeps secrets out of every log line (debug level) and every list answer", async () => {
+  const orgId = newOrg();
+  const { endpoint, secret } = await h.client.createEndpoint({ orgId, url: rx.url, events: ["*"] });
+  const rotated = await h.client.rotateSecret({ orgId, id: endpoint!.id });
+  rx.respond = (_r, n) => (n % 2 ? { status: 500 } : { status: 200 });
+  const pub = await h.client.publish({ orgId, type: "a.b", data: data(1) });
+  await eventually(() => rx.received.filter((r) => r.headers["webhook-id"] === pub.eventId).length >= 1, 10_000);
+  rx.respond = () => ({ status: 200, body: "ok" });
+  const list = JSON.stringify(await h.client.listEndpoints({ orgId }), (_k, v) => (typeof v === "bigint" ? String(v) : v));
+  for (const s of [secret, rotated.secret]) {
+    expect(list).not.toContain(s);
+    expect(logs.text()).not.toContain(s);
+  }
+  expect(logs.text()).not.toMatch(/whsec_/);
+  expect(logs.lines.length).toBeGreaterThan(0);
 });
