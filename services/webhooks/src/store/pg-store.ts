@@ -65,6 +65,10 @@ export class PgWebhookStore implements WebhookStore {
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
+    // A checked-out client has no error listener: a connection cut mid-transaction would
+    // otherwise be an unhandled 'error' event (the failing query rejects on its own).
+    const onError = () => {};
+    c.on("error", onError);
     try {
       await c.query("BEGIN");
       const out = await fn(c);
@@ -74,6 +78,7 @@ export class PgWebhookStore implements WebhookStore {
       await c.query("ROLLBACK").catch(() => {});
       throw err;
     } finally {
+      c.removeListener("error", onError);
       c.release();
     }
   }
