@@ -120,6 +120,7 @@ export const webhooksModule: DatahubModule = {
       info: { pool, queue, sweeper, worker, prefix },
       async stop() {
         await sweeper.stop();
+        await publisher.flush();
         await worker.close();
         await queue.close();
         await sender.close();

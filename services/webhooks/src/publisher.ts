@@ -33,6 +33,9 @@ export interface PublisherOptions {
  * an accepted event is never lost. Used by the Publish RPC and for system events.
  */
 export class EventPublisher {
+  private enqueued: string[] = [];
+  private flushTimer?: NodeJS.Timeout;
+
   constructor(private readonly opts: PublisherOptions) {}
 
   /** Validates, stores and enqueues; throws INVALID_ARGUMENT for bad input. */
@@ -59,9 +62,27 @@ export class EventPublisher {
     }
     try {
       await withTimeout(this.opts.queue.enqueue(ids), this.opts.enqueueTimeoutMs ?? 1000);
-      this.opts.store.markEnqueued(ids).catch((err: Error) => this.opts.logger.debug({ err: { message: err.message } }, "markEnqueued failed"));
+      this.markEnqueued(ids);
     } catch (err) {
       this.opts.logger.warn({ deliveries: ids.length, err: { message: (err as Error).message } }, "enqueue after commit failed; the sweeper will retry");
     }
+  }
+
+  /**
+   * Records "queued" for many publishes in one UPDATE every few ms: the flag only spares the
+   * sweeper work, so a lost batch (crash) costs at most a redundant, idempotent re-enqueue.
+   */
+  private markEnqueued(ids: string[]): void {
+    this.enqueued.push(...ids);
+    this.flushTimer ??= setTimeout(() => void this.flush(), 10);
+  }
+
+  /** Writes pending "queued" marks now (also on shutdown). */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const ids = this.enqueued;
+    this.enqueued = [];
+    await this.opts.store.markEnqueued(ids).catch((err: Error) => this.opts.logger.debug({ err: { message: err.message } }, "markEnqueued failed"));
   }
 }

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { newId } from "@datahub/runtime";
+import { Batcher } from "../batcher";
 import type {
   AttemptContext,
   AttemptOutcome,
@@ -61,7 +61,14 @@ const FAIL_PENDING = `UPDATE webhooks.deliveries SET status = 'failed', next_att
 
 /** {@link WebhookStore} on PostgreSQL (schema `webhooks`, migrations/0001_webhooks.sql). */
 export class PgWebhookStore implements WebhookStore {
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly loads: Batcher<string, AttemptContext | undefined>;
+  private readonly records: Batcher<AttemptOutcome, void>;
+
+  constructor(private readonly pool: pg.Pool) {
+    // Attempts are loaded and recorded in batches: one round trip for many concurrent workers.
+    this.loads = new Batcher((ids) => this.loadMany(ids));
+    this.records = new Batcher((outcomes) => this.recordMany(outcomes));
+  }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
@@ -142,23 +149,19 @@ export class PgWebhookStore implements WebhookStore {
   }
 
   async publish(e: NewEvent, patterns: string[]): Promise<PublishResult> {
-    return this.tx(async (c) => {
-      if (e.idempotencyKey) {
-        // A key is only reserved for 24 h: free it from an older event so the unique index admits it.
-        await c.query(
-          `UPDATE webhooks.events SET idempotency_key = NULL
-           WHERE org_id = $1 AND idempotency_key = $2 AND created_at < now() - interval '24 hours'`,
-          [e.orgId, e.idempotencyKey],
-        );
-      }
-      // KEY SHARE: an endpoint deleted concurrently cannot vanish under the delivery rows' foreign key.
-      const eps = await c.query(
-        `SELECT id FROM webhooks.endpoints WHERE org_id = $1 AND status = 'enabled' AND events && $2::text[] FOR KEY SHARE`,
-        [e.orgId, patterns],
+    if (e.idempotencyKey) {
+      // A key is only reserved for 24 h: free it from an older event so the unique index admits it.
+      await this.pool.query(
+        `UPDATE webhooks.events SET idempotency_key = NULL
+         WHERE org_id = $1 AND idempotency_key = $2 AND created_at < now() - interval '24 hours'`,
+        [e.orgId, e.idempotencyKey],
       );
-      const endpointIds = eps.rows.map((r) => r.id as string);
-      const deliveryIds = endpointIds.map(() => newId());
-      const { rows } = await c.query(
+    }
+    // The outbox write is ONE statement (so one implicit transaction and one round trip): the
+    // event, and a pending delivery for every enabled endpoint of the org whose patterns match.
+    // An idempotent repeat inserts no event, hence no deliveries.
+    const insert = () =>
+      this.pool.query(
         `WITH ev AS (
            INSERT INTO webhooks.events (id, org_id, type, payload, idempotency_key, traceparent)
            VALUES ($1, $2, $3, $4::jsonb, $5, $6)
@@ -166,16 +169,26 @@ export class PgWebhookStore implements WebhookStore {
            RETURNING id
          ), d AS (
            INSERT INTO webhooks.deliveries (id, org_id, endpoint_id, event_id, event_type, next_attempt_at)
-           SELECT u.d, $2, u.e, ev.id, $3, now() FROM ev, unnest($7::uuid[], $8::uuid[]) AS u(d, e)
+           SELECT webhooks.uuid_v7(), $2, p.id, ev.id, $3, now()
+           FROM ev, webhooks.endpoints p
+           WHERE p.org_id = $2 AND p.status = 'enabled' AND p.events && $7::text[]
            RETURNING id
          )
-         SELECT (SELECT id FROM ev) AS event_id, (SELECT count(*) FROM d) AS n`,
-        [e.id, e.orgId, e.type, e.payload, e.idempotencyKey ?? null, e.traceparent, deliveryIds, endpointIds],
+         SELECT (SELECT id FROM ev) AS event_id, ARRAY(SELECT id FROM d) AS delivery_ids`,
+        [e.id, e.orgId, e.type, e.payload, e.idempotencyKey ?? null, e.traceparent, patterns],
       );
-      if (rows[0].event_id) return { eventId: e.id, duplicate: false, deliveryIds };
-      const existing = await c.query(`SELECT id FROM webhooks.events WHERE org_id = $1 AND idempotency_key = $2`, [e.orgId, e.idempotencyKey]);
-      return { eventId: existing.rows[0].id as string, duplicate: true, deliveryIds: [] };
-    });
+    let res;
+    try {
+      res = await insert();
+    } catch (err) {
+      // An endpoint deleted between the statement's snapshot and its foreign-key check: try again once.
+      if ((err as { code?: string }).code !== "23503") throw err;
+      res = await insert();
+    }
+    const row = res.rows[0];
+    if (row.event_id) return { eventId: e.id, duplicate: false, deliveryIds: row.delivery_ids as string[] };
+    const existing = await this.pool.query(`SELECT id FROM webhooks.events WHERE org_id = $1 AND idempotency_key = $2`, [e.orgId, e.idempotencyKey]);
+    return { eventId: existing.rows[0].id as string, duplicate: true, deliveryIds: [] };
   }
 
   async markEnqueued(deliveryIds: string[]): Promise<void> {
@@ -231,53 +244,81 @@ export class PgWebhookStore implements WebhookStore {
     return "scheduled";
   }
 
-  async loadForAttempt(deliveryId: string): Promise<AttemptContext | undefined> {
+  loadForAttempt(deliveryId: string): Promise<AttemptContext | undefined> {
+    return this.loads.call(deliveryId);
+  }
+
+  private async loadMany(ids: string[]): Promise<Array<AttemptContext | undefined>> {
     const { rows } = await this.pool.query(
-      `SELECT d.status, d.attempts, e.id AS event_id, e.type, e.payload::text AS payload, e.created_at AS event_created_at, e.traceparent,
+      `SELECT d.id, d.status, d.attempts, e.id AS event_id, e.type, e.payload::text AS payload, e.created_at AS event_created_at, e.traceparent,
               p.id AS endpoint_id, p.org_id, p.url, p.status AS endpoint_status, p.rate_limit_per_second, p.secret,
               p.previous_secret, p.previous_secret_expires_at, p.failing_since
        FROM webhooks.deliveries d
        JOIN webhooks.events e ON e.id = d.event_id
        JOIN webhooks.endpoints p ON p.id = d.endpoint_id
-       WHERE d.id = $1`,
-      [deliveryId],
+       WHERE d.id = ANY($1::uuid[])`,
+      [ids],
     );
-    const r = rows[0];
-    if (!r) return undefined;
-    return {
-      deliveryId,
-      status: r.status,
-      attempts: r.attempts,
-      event: { id: r.event_id, type: r.type, payload: r.payload, createdAt: r.event_created_at, traceparent: r.traceparent },
-      endpoint: {
-        id: r.endpoint_id,
-        orgId: r.org_id,
-        url: r.url,
-        status: r.endpoint_status,
-        rateLimitPerSecond: r.rate_limit_per_second,
-        secret: r.secret,
-        previousSecret: r.previous_secret,
-        previousSecretExpiresAt: r.previous_secret_expires_at,
-        failingSince: r.failing_since,
-      },
-    };
+    const byId = new Map<string, AttemptContext>();
+    for (const r of rows) {
+      byId.set(r.id, {
+        deliveryId: r.id,
+        status: r.status,
+        attempts: r.attempts,
+        event: { id: r.event_id, type: r.type, payload: r.payload, createdAt: r.event_created_at, traceparent: r.traceparent },
+        endpoint: {
+          id: r.endpoint_id,
+          orgId: r.org_id,
+          url: r.url,
+          status: r.endpoint_status,
+          rateLimitPerSecond: r.rate_limit_per_second,
+          secret: r.secret,
+          previousSecret: r.previous_secret,
+          previousSecretExpiresAt: r.previous_secret_expires_at,
+          failingSince: r.failing_since,
+        },
+      });
+    }
+    return ids.map((id) => byId.get(id));
   }
 
-  async recordAttempt(o: AttemptOutcome): Promise<void> {
-    const a = o.attempt;
-    const touch = o.failingSince !== undefined;
-    await this.pool.query(
-      `WITH a AS (
-         INSERT INTO webhooks.attempts (delivery_id, number, started_at, status_code, duration_ms, response_excerpt, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
-       ), e AS (
-         UPDATE webhooks.endpoints SET failing_since = $11::timestamptz WHERE $10::boolean AND id = $12
-       )
-       UPDATE webhooks.deliveries SET status = $8::text, attempts = GREATEST(attempts, $2), last_status_code = $4, last_error = $7,
-         next_attempt_at = $9::timestamptz
-       WHERE id = $1 AND status = 'pending'`,
-      [o.deliveryId, a.number, a.startedAt, a.statusCode, a.durationMs, a.responseExcerpt, a.error, o.status, o.nextAttemptAt, touch, o.failingSince ?? null, o.endpointId],
-    );
+  recordAttempt(o: AttemptOutcome): Promise<void> {
+    return this.records.call(o);
+  }
+
+  private async recordMany(list: AttemptOutcome[]): Promise<void[]> {
+    const col = <T>(f: (o: AttemptOutcome) => T) => list.map(f);
+    const touches = list.filter((o) => o.failingSince !== undefined);
+    await Promise.all([
+      this.pool.query(
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+             AS t(delivery_id, number, started_at, status_code, duration_ms, response_excerpt, error, status, next_attempt_at)
+         ), a AS (
+           INSERT INTO webhooks.attempts (delivery_id, number, started_at, status_code, duration_ms, response_excerpt, error)
+           SELECT delivery_id, number, started_at, status_code, duration_ms, response_excerpt, error FROM input
+           ON CONFLICT DO NOTHING
+         )
+         UPDATE webhooks.deliveries d SET status = i.status, attempts = GREATEST(d.attempts, i.number),
+           last_status_code = i.status_code, last_error = i.error, next_attempt_at = i.next_attempt_at
+         FROM input i WHERE d.id = i.delivery_id AND d.status = 'pending'`,
+        [
+          col((o) => o.deliveryId),
+          col((o) => o.attempt.number),
+          col((o) => o.attempt.startedAt),
+          col((o) => o.attempt.statusCode),
+          col((o) => o.attempt.durationMs),
+          col((o) => o.attempt.responseExcerpt),
+          col((o) => o.attempt.error),
+          col((o) => o.status),
+          col((o) => o.nextAttemptAt),
+        ],
+      ),
+      ...touches.map((o) =>
+        this.pool.query(`UPDATE webhooks.endpoints SET failing_since = $2::timestamptz WHERE id = $1`, [o.endpointId, o.failingSince]),
+      ),
+    ]);
+    return list.map(() => undefined);
   }
 
   async disableEndpoint(id: string, reason: string): Promise<EndpointRow | undefined> {
