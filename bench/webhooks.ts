@@ -6,8 +6,10 @@
  *
  * Alone: `node --import tsx bench/webhooks.ts` (env: BENCH_WEBHOOK_EVENTS=5000,
  * BENCH_WEBHOOK_ENDPOINTS=1, BENCH_WEBHOOK_PUBLISH_CONCURRENCY=64, BENCH_WEBHOOK_CONCURRENCY=100,
- * BENCH_WEBHOOK_RATE=events/s for open-loop publishing; unset = closed loop, as fast as possible).
+ * BENCH_WEBHOOK_RATE=events/s for open-loop publishing; unset = closed loop, as fast as possible;
+ * BENCH_WEBHOOK_IN_PROCESS=1 publishes from this process instead of a child process).
  */
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { fromJson } from "@bufbuild/protobuf";
@@ -34,6 +36,8 @@ export interface WebhookBenchOptions {
    * as `publishConcurrency` allows (throughput; latency then includes the backlog).
    */
   publishRate?: number;
+  /** Publish from a child process (bench/webhooks-publisher.ts), as the edge would; default true. */
+  separatePublisher?: boolean;
 }
 
 /** Results of one run. */
@@ -44,6 +48,7 @@ export interface WebhookBenchResult {
   publishesPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  publisher: string;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -60,6 +65,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
   // Receiver: records when each (seq, endpoint) arrived.
   let expected = 0;
   let received = 0;
+  let lastReceipt = 0;
   const firstReceipt = new Map<number, number>();
   let done: () => void = () => {};
   let allIn = new Promise<void>((r) => (done = r));
@@ -67,10 +73,11 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const now = performance.now();
+      const now = performance.timeOrigin + performance.now();
       const seq = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { data: { seq: number } }).data.seq;
       if (seq >= 0) {
         if (!firstReceipt.has(seq)) firstReceipt.set(seq, now);
+        lastReceipt = now;
         if (++received >= expected) done();
       }
       res.writeHead(204).end();
@@ -128,40 +135,54 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     expected = opts.events * endpoints;
     allIn = new Promise<void>((r) => (done = r));
     const started = new Map<number, number>();
-    const t0 = performance.now();
+    const clock = () => performance.timeOrigin + performance.now();
+    const t0 = clock();
     let publishedAt = 0;
-    const paced = async () => {
-      const inflight = new Set<Promise<unknown>>();
-      const start = performance.now();
-      for (let i = 0; i < opts.events; i++) {
-        const due = start + (i * 1000) / opts.publishRate!;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        started.set(i, performance.now());
-        const p = client.publish({ orgId, type: "bench.event", data: fromJson(ValueSchema, { seq: i, pad: "x".repeat(200) }) });
-        inflight.add(p);
-        void p.finally(() => inflight.delete(p));
-        if (inflight.size >= publishConcurrency) await Promise.race(inflight);
+    const inProcess = async () => {
+      if (opts.publishRate) {
+        const inflight = new Set<Promise<unknown>>();
+        for (let i = 0; i < opts.events; i++) {
+          const wait = t0 + (i * 1000) / opts.publishRate - clock();
+          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+          started.set(i, clock());
+          const p = client.publish({ orgId, type: "bench.event", data: fromJson(ValueSchema, { seq: i, pad: "x".repeat(200) }) });
+          inflight.add(p);
+          void p.finally(() => inflight.delete(p));
+          if (inflight.size >= publishConcurrency) await Promise.race(inflight);
+        }
+        await Promise.all(inflight);
+      } else {
+        await publishAll(opts.events, (i) => i, started);
       }
-      await Promise.all(inflight);
+      publishedAt = clock();
     };
+    const childProcess = () =>
+      new Promise<void>((resolve, reject) => {
+        const script = fileURLToPath(new URL("./webhooks-publisher.ts", import.meta.url));
+        const args = ["--import", "tsx", script, `127.0.0.1:${runner.ports.grpc}`, orgId, String(opts.events), String(publishConcurrency), String(opts.publishRate ?? 0)];
+        execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+          if (err) return reject(err);
+          const out = JSON.parse(stdout.trim().split("\n").at(-1)!) as { starts: number[]; publishedAt: number };
+          out.starts.forEach((t, i) => started.set(i, t));
+          publishedAt = out.publishedAt;
+          resolve();
+        });
+      });
     await Promise.race([
       (async () => {
-        if (opts.publishRate) await paced();
-        else await publishAll(opts.events, (i) => i, started);
-        publishedAt = performance.now();
+        await (opts.separatePublisher === false ? inProcess() : childProcess());
         await allIn;
       })(),
       new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${received}/${expected} deliveries received`)), 300_000).unref()),
     ]);
-    const t1 = performance.now();
     const latencies = [...firstReceipt].map(([seq, at]) => at - started.get(seq)!).sort((a, b) => a - b);
-    const durationS = (t1 - t0) / 1000;
+    const durationS = (lastReceipt - t0) / 1000;
     return {
       deliveries: received,
       durationS,
       deliveriesPerSec: received / durationS,
       publishesPerSec: opts.events / ((publishedAt - t0) / 1000),
+      publisher: opts.separatePublisher === false ? "in-process" : "child process",
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
     };
@@ -182,6 +203,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     publishConcurrency: n("BENCH_WEBHOOK_PUBLISH_CONCURRENCY", 64),
     workerConcurrency: n("BENCH_WEBHOOK_CONCURRENCY", 100),
     publishRate: process.env.BENCH_WEBHOOK_RATE ? n("BENCH_WEBHOOK_RATE", 0) : undefined,
+    separatePublisher: process.env.BENCH_WEBHOOK_IN_PROCESS !== "1",
   };
   runWebhookBench(opts).then(
     (r) => {

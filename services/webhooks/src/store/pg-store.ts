@@ -63,11 +63,13 @@ const FAIL_PENDING = `UPDATE webhooks.deliveries SET status = 'failed', next_att
 export class PgWebhookStore implements WebhookStore {
   private readonly loads: Batcher<string, AttemptContext | undefined>;
   private readonly records: Batcher<AttemptOutcome, void>;
+  private readonly publishes: Batcher<{ e: NewEvent; patterns: string[] }, string[]>;
 
   constructor(private readonly pool: pg.Pool) {
     // Attempts are loaded and recorded in batches: one round trip for many concurrent workers.
     this.loads = new Batcher((ids) => this.loadMany(ids));
     this.records = new Batcher((outcomes) => this.recordMany(outcomes));
+    this.publishes = new Batcher((items) => this.publishMany(items), 1);
   }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -149,14 +151,16 @@ export class PgWebhookStore implements WebhookStore {
   }
 
   async publish(e: NewEvent, patterns: string[]): Promise<PublishResult> {
-    if (e.idempotencyKey) {
-      // A key is only reserved for 24 h: free it from an older event so the unique index admits it.
-      await this.pool.query(
-        `UPDATE webhooks.events SET idempotency_key = NULL
-         WHERE org_id = $1 AND idempotency_key = $2 AND created_at < now() - interval '24 hours'`,
-        [e.orgId, e.idempotencyKey],
-      );
+    if (!e.idempotencyKey) {
+      // Key-less publishes arriving together share one statement (see publishMany).
+      return { eventId: e.id, duplicate: false, deliveryIds: await this.publishes.call({ e, patterns }) };
     }
+    // A key is only reserved for 24 h: free it from an older event so the unique index admits it.
+    await this.pool.query(
+      `UPDATE webhooks.events SET idempotency_key = NULL
+       WHERE org_id = $1 AND idempotency_key = $2 AND created_at < now() - interval '24 hours'`,
+      [e.orgId, e.idempotencyKey],
+    );
     // The outbox write is ONE statement (so one implicit transaction and one round trip): the
     // event, and a pending delivery for every enabled endpoint of the org whose patterns match.
     // An idempotent repeat inserts no event, hence no deliveries.
@@ -189,6 +193,50 @@ export class PgWebhookStore implements WebhookStore {
     if (row.event_id) return { eventId: e.id, duplicate: false, deliveryIds: row.delivery_ids as string[] };
     const existing = await this.pool.query(`SELECT id FROM webhooks.events WHERE org_id = $1 AND idempotency_key = $2`, [e.orgId, e.idempotencyKey]);
     return { eventId: existing.rows[0].id as string, duplicate: true, deliveryIds: [] };
+  }
+
+  /**
+   * The outbox write for many key-less events in ONE statement: every event and, for each, a
+   * delivery per matching enabled endpoint of its org. Atomic as a whole, so each event is still
+   * stored together with its deliveries. Patterns travel space-joined (they contain no spaces).
+   */
+  private async publishMany(items: Array<{ e: NewEvent; patterns: string[] }>): Promise<string[][]> {
+    const col = <T>(f: (x: { e: NewEvent; patterns: string[] }) => T) => items.map(f);
+    const run = () =>
+      this.pool.query(
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+             AS t(id, org_id, type, payload, traceparent, patterns)
+         ), ev AS (
+           INSERT INTO webhooks.events (id, org_id, type, payload, traceparent)
+           SELECT id, org_id, type, payload::jsonb, traceparent FROM input
+           RETURNING id
+         ), d AS (
+           INSERT INTO webhooks.deliveries (id, org_id, endpoint_id, event_id, event_type, next_attempt_at)
+           SELECT webhooks.uuid_v7(), i.org_id, p.id, i.id, i.type, now()
+           FROM input i JOIN webhooks.endpoints p
+             ON p.org_id = i.org_id AND p.status = 'enabled' AND p.events && string_to_array(i.patterns, ' ')
+           RETURNING id, event_id
+         )
+         SELECT event_id, array_agg(id) AS ids FROM d GROUP BY event_id`,
+        [
+          col((x) => x.e.id),
+          col((x) => x.e.orgId),
+          col((x) => x.e.type),
+          col((x) => x.e.payload),
+          col((x) => x.e.traceparent),
+          col((x) => x.patterns.join(" ")),
+        ],
+      );
+    let res;
+    try {
+      res = await run();
+    } catch (err) {
+      if ((err as { code?: string }).code !== "23503") throw err; // an endpoint deleted meanwhile: once more
+      res = await run();
+    }
+    const byEvent = new Map<string, string[]>(res.rows.map((r) => [r.event_id as string, r.ids as string[]]));
+    return items.map((x) => byEvent.get(x.e.id) ?? []);
   }
 
   async markEnqueued(deliveryIds: string[]): Promise<void> {
