@@ -112,7 +112,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
         while (next < count) {
           const i = next++;
           const seq = seqOf(i);
-          started?.set(seq, performance.now());
+          started?.set(seq, performance.timeOrigin + performance.now());
           await client.publish({ orgId, type: "bench.event", data: fromJson(ValueSchema, { seq, pad: "x".repeat(200) }) });
         }
       };
