@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { isIP } from "node:net";
 import { z } from "zod";
 import { isWellFormedApiKey } from "./api-key";
 
@@ -68,6 +69,45 @@ const redisUrls = z
   .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
   .pipe(z.array(url(["redis:", "rediss:"])).min(1, { message: "expected at least one redis:// URL" }));
 
+/** Parses `5s`, `250ms`, `5m`, `2h`, `1d` (or a bare number of ms) into milliseconds; undefined when malformed. */
+export function parseDurationMs(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? "ms") as "ms"];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** A comma list of durations (the webhook retry schedule). */
+const durationList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const parts = v.split(",").map((s) => s.trim()).filter(Boolean);
+      const ms = parts.map(parseDurationMs);
+      if (parts.length === 0 || ms.some((x) => x === undefined)) {
+        ctx.addIssue({ code: "custom", message: `expected a comma list of durations such as "5s,5m,30m", got "${v}"` });
+        return z.NEVER;
+      }
+      return ms as number[];
+    });
+
+/** A comma list of CIDRs (`127.0.0.0/8,::1/128`); checked with node:net so the runtime needs no IP library. */
+const cidrList = z.string().refine(
+  (v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .every((c) => {
+        const [addr, bits, extra] = c.split("/");
+        const family = isIP(addr ?? "");
+        if (!family || extra !== undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+        return Number(bits) <= (family === 4 ? 32 : 128);
+      }),
+  { message: "expected a comma list of CIDRs such as 127.0.0.0/8,::1/128" },
+);
+
 const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: "expected host:port" });
 
 const targets = z
@@ -125,7 +165,7 @@ const envSchema = z.object({
     }),
   DATAHUB_TLS_CERT: z.string().optional(),
   DATAHUB_TLS_KEY: z.string().optional(),
-  DATAHUB_WEBHOOKS_ALLOW_CIDRS: z.string().optional(),
+  DATAHUB_WEBHOOKS_ALLOW_CIDRS: cidrList.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Tunables: documented in README's configuration table; tests shorten them.
   DATAHUB_SHUTDOWN_DELAY_MS: int(3000),
@@ -155,6 +195,16 @@ const envSchema = z.object({
   DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS: int(60000, 1),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
   DATAHUB_SERVICES_THREAD: bool(true),
+  DATAHUB_WEBHOOKS_CONCURRENCY: int(100, 1),
+  DATAHUB_WEBHOOKS_TIMEOUT_MS: int(15000, 1),
+  DATAHUB_WEBHOOKS_RETRY_SCHEDULE: durationList("5s,5m,30m,2h,5h,10h,10h"),
+  DATAHUB_WEBHOOKS_RETRY_AFTER_MAX_MS: int(3600000, 0),
+  DATAHUB_WEBHOOKS_DISABLE_AFTER_MS: int(432000000, 1),
+  DATAHUB_WEBHOOKS_SWEEP_MS: int(5000, 1),
+  DATAHUB_WEBHOOKS_SWEEP_OVERDUE_MS: int(60000, 0),
+  DATAHUB_WEBHOOKS_MAX_PAYLOAD_BYTES: int(262144, 1),
+  DATAHUB_WEBHOOKS_DEFAULT_RATE_PER_SECOND: int(0, 0),
+  DATAHUB_WEBHOOKS_MAX_RATE_PER_SECOND: int(10000, 1),
 });
 
 /** Validated configuration of one process. */
@@ -197,6 +247,31 @@ export interface Config {
   limits: { maxBodyBytes: number; maxHeaderBytes: number; maxEventBytes: number };
   /** When the edge and other services share a process, run the others on a worker thread. */
   servicesThread: boolean;
+  webhooks: WebhooksConfig;
+}
+
+/** Tunables of the webhooks service (README, configuration table). */
+export interface WebhooksConfig {
+  /** Deliveries in flight per process. */
+  concurrency: number;
+  /** Timeout of one delivery request (connect + headers + body). */
+  timeoutMs: number;
+  /** Delays before attempts 2, 3, …; its length + 1 is the number of attempts. */
+  retryScheduleMs: number[];
+  /** Upper bound on a receiver's `Retry-After`. */
+  retryAfterMaxMs: number;
+  /** An endpoint failing continuously this long is disabled (`failing`). */
+  disableAfterMs: number;
+  /** How often the outbox sweeper looks for due deliveries that are not queued. */
+  sweepMs: number;
+  /** A pending delivery this far past its due time is re-enqueued even if it was queued (lost Redis). */
+  sweepOverdueMs: number;
+  /** Largest accepted event `data`, as JSON bytes. */
+  maxPayloadBytes: number;
+  /** Deliveries per second per endpoint when the endpoint sets 0; 0 means unlimited. */
+  defaultRatePerSecond: number;
+  /** Largest `rate_limit_per_second` an endpoint may set. */
+  maxRatePerSecond: number;
 }
 
 /**
@@ -276,5 +351,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authEvents: { intervalMs: e.DATAHUB_AUTH_EVENTS_INTERVAL_MS, maxBackoffMs: e.DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS },
     limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES, maxEventBytes: e.DATAHUB_MAX_EVENT_BYTES },
     servicesThread: e.DATAHUB_SERVICES_THREAD,
+    webhooks: {
+      concurrency: e.DATAHUB_WEBHOOKS_CONCURRENCY,
+      timeoutMs: e.DATAHUB_WEBHOOKS_TIMEOUT_MS,
+      retryScheduleMs: e.DATAHUB_WEBHOOKS_RETRY_SCHEDULE,
+      retryAfterMaxMs: e.DATAHUB_WEBHOOKS_RETRY_AFTER_MAX_MS,
+      disableAfterMs: e.DATAHUB_WEBHOOKS_DISABLE_AFTER_MS,
+      sweepMs: e.DATAHUB_WEBHOOKS_SWEEP_MS,
+      sweepOverdueMs: e.DATAHUB_WEBHOOKS_SWEEP_OVERDUE_MS,
+      maxPayloadBytes: e.DATAHUB_WEBHOOKS_MAX_PAYLOAD_BYTES,
+      defaultRatePerSecond: e.DATAHUB_WEBHOOKS_DEFAULT_RATE_PER_SECOND,
+      maxRatePerSecond: e.DATAHUB_WEBHOOKS_MAX_RATE_PER_SECOND,
+    },
   };
 }

@@ -33,6 +33,10 @@ describe("loadConfig", () => {
     ["LOG_LEVEL", "loud"],
     ["DATAHUB_ROOT_KEY", "dhr_notavalidkey"],
     ["REDIS_CLUSTER", "maybe"],
+    ["DATAHUB_WEBHOOKS_ALLOW_CIDRS", "127.0.0.1"],
+    ["DATAHUB_WEBHOOKS_ALLOW_CIDRS", "10.0.0.0/33"],
+    ["DATAHUB_WEBHOOKS_RETRY_SCHEDULE", "5s,soon"],
+    ["DATAHUB_WEBHOOKS_CONCURRENCY", "0"],
   ])("rejects a bad %s with one line naming it", (name, value) => {
     let err: unknown;
     try {
@@ -48,5 +52,14 @@ describe("loadConfig", () => {
 
   it("never echoes a database URL (it may hold a password)", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://user:hunter2@db/x" })).toThrow(/^invalid DATABASE_URL: (?!.*hunter2)/);
+  });
+
+  it("reads the webhook tunables: Svix's schedule by default, durations with units", () => {
+    const d = loadConfig({}).webhooks;
+    expect(d.retryScheduleMs).toEqual([5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(d).toMatchObject({ timeoutMs: 15000, maxPayloadBytes: 262144, disableAfterMs: 5 * 86_400_000, defaultRatePerSecond: 0 });
+    const c = loadConfig({ DATAHUB_WEBHOOKS_RETRY_SCHEDULE: "100ms, 2s,1m", DATAHUB_WEBHOOKS_ALLOW_CIDRS: "127.0.0.0/8, ::1/128" });
+    expect(c.webhooks.retryScheduleMs).toEqual([100, 2000, 60_000]);
+    expect(c.webhooksAllowCidrs).toEqual(["127.0.0.0/8", "::1/128"]);
   });
 });

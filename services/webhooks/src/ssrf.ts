@@ -1,0 +1,136 @@
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { isIP, type LookupFunction } from "node:net";
+import ipaddr from "ipaddr.js";
+
+/**
+ * The SSRF guard: which addresses a webhook delivery may reach. Range classification comes from
+ * ipaddr.js (its `range()` knows loopback, RFC 1918, link-local, CGNAT, unspecified, multicast,
+ * broadcast, reserved, ULA, IPv4-mapped, NAT64 …); only the policy below is ours.
+ */
+
+/** IPv4/IPv6 ranges a delivery may reach: anything else that ipaddr.js names is special-purpose. */
+const PUBLIC_RANGES = new Set(["unicast"]);
+
+/** Why an address or URL was refused, for an INVALID_ARGUMENT message or an attempt's error. */
+export class SsrfError extends Error {
+  override name = "SsrfError";
+}
+
+/** Parsed `DATAHUB_WEBHOOKS_ALLOW_CIDRS`. */
+export type AllowList = Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
+
+/** Parses a list of CIDRs (already syntax-checked by the config schema). */
+export function parseAllowList(cidrs: string[]): AllowList {
+  return cidrs.map((c) => ipaddr.parseCIDR(c));
+}
+
+function matchesAllow(addr: ipaddr.IPv4 | ipaddr.IPv6, allow: AllowList): boolean {
+  return allow.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+}
+
+/** The IPv4 address embedded in an IPv6 one (mapped, NAT64 64:ff9b::/96, 6to4), if any. */
+function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const range = v6.range();
+  if (range === "ipv4Mapped" || range === "rfc6145") return v6.toIPv4Address();
+  const p = v6.parts;
+  if (range === "rfc6052") return new ipaddr.IPv4([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]);
+  if (range === "6to4") return new ipaddr.IPv4([p[1]! >> 8, p[1]! & 0xff, p[2]! >> 8, p[2]! & 0xff]);
+  return undefined;
+}
+
+/**
+ * Returns undefined when `ip` (a literal address) may be reached, else the reason it may not.
+ * An allow-listed address is always allowed; an IPv6 address that embeds an IPv4 one
+ * (`::ffff:127.0.0.1`, NAT64, 6to4) is judged by the embedded address.
+ */
+export function forbiddenReason(ip: string, allow: AllowList): string | undefined {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.parse(ip.replace(/^\[|\]$/g, "").replace(/%.*$/, ""));
+  } catch {
+    return `"${ip}" is not an IP address`;
+  }
+  if (matchesAllow(addr, allow)) return undefined;
+  if (addr.kind() === "ipv6") {
+    const v4 = embeddedIPv4(addr as ipaddr.IPv6);
+    if (v4) {
+      if (matchesAllow(v4, allow)) return undefined;
+      const r4 = v4.range();
+      return PUBLIC_RANGES.has(r4) ? undefined : `address ${ip} embeds a ${r4} IPv4 address`;
+    }
+  }
+  const range = addr.range();
+  return PUBLIC_RANGES.has(range) ? undefined : `address ${ip} is ${range}`;
+}
+
+/** Options shared by the checks below. */
+export interface GuardOptions {
+  allow: AllowList;
+  /** DNS resolution (tests replace it); defaults to the OS resolver, every address. */
+  resolve?: (host: string) => Promise<string[]>;
+}
+
+const systemResolve = (host: string): Promise<string[]> =>
+  new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true, verbatim: true }, (err, addrs) => (err ? reject(err) : resolve(addrs.map((a) => a.address)))),
+  );
+
+/**
+ * Checks an endpoint URL when it is created or changed: http(s) only, no credentials, and every
+ * address the host resolves to must be allowed (a host that does not resolve is refused too).
+ * @throws SsrfError naming the problem (never echoes credentials).
+ */
+export async function checkEndpointUrl(raw: string, opts: GuardOptions): Promise<URL> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SsrfError("not a valid absolute URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new SsrfError("only http and https URLs are allowed");
+  if (url.username || url.password) throw new SsrfError("credentials in the URL are not allowed");
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host)) {
+    const reason = forbiddenReason(host, opts.allow);
+    if (reason) throw new SsrfError(`refused by the SSRF guard: ${reason}`);
+    return url;
+  }
+  let addresses: string[];
+  try {
+    addresses = await (opts.resolve ?? systemResolve)(host);
+  } catch {
+    throw new SsrfError(`host "${host}" does not resolve`);
+  }
+  if (addresses.length === 0) throw new SsrfError(`host "${host}" does not resolve`);
+  for (const a of addresses) {
+    const reason = forbiddenReason(a, opts.allow);
+    if (reason) throw new SsrfError(`refused by the SSRF guard: "${host}" resolves to a forbidden ${reason.replace(/^address /, "")}`);
+  }
+  return url;
+}
+
+/**
+ * A `lookup` for net/tls `connect` (undici Agent `connect.lookup`) that resolves like the OS and
+ * fails the connection when any resolved address is forbidden. This is the DNS-rebinding defence:
+ * the check applies to the address actually dialled, at connect time, not to what the name
+ * resolved to when the endpoint was created. (IP-literal URLs never reach a lookup; the sender
+ * checks them with {@link forbiddenReason} before the request.)
+ */
+export function guardedLookup(allow: AllowList): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return (callback as (e: NodeJS.ErrnoException | null) => void)(err);
+      for (const a of addresses) {
+        const reason = forbiddenReason(a.address, allow);
+        if (reason) {
+          const e = new SsrfError(`refused by the SSRF guard: "${hostname}" resolves to a forbidden ${reason.replace(/^address /, "")}`) as Error & { code?: string };
+          e.code = "ESSRF";
+          return (callback as (e: NodeJS.ErrnoException | null) => void)(e);
+        }
+      }
+      if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0]!;
+      (callback as (e: null, a: string, f: number) => void)(null, first.address, first.family);
+    });
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Unit tests of the pure parts: SSRF address policy (incl. the allow list and the connect-time
+ * lookup), retry timing, event patterns, signing (checked by the independent standardwebhooks
+ * package), the batcher.
+ */
+import { Webhook } from "standardwebhooks";
+import { Batcher } from "../src/batcher";
+import { nextDelayMs, parseRetryAfter } from "../src/retry-policy";
+import { newSecret, signatureHeader } from "../src/signing";
+import { checkEndpointUrl, forbiddenReason, guardedLookup, parseAllowList } from "../src/ssrf";
+import { matches, patternsMatching, validatePatterns } from "../src/validation";
+
+describe("forbiddenReason", () => {
+  const none = parseAllowList([]);
+  it.each([
+    "127.0.0.1", "10.1.2.3", "172.31.255.255", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+    "224.0.0.251", "255.255.255.255", "240.0.0.1", "::1", "::", "fc00::1", "fd00::1", "fe80::1", "ff02::1",
+    "::ffff:127.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a00:1", "2002:a00:1::1",
+  ])("refuses %s", (ip) => expect(forbiddenReason(ip, none)).toBeDefined());
+  it.each(["93.184.215.14", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"])("allows public %s", (ip) =>
+    expect(forbiddenReason(ip, none)).toBeUndefined(),
+  );
+  it("opens exactly the allow-listed ranges, also through IPv4-mapped forms", () => {
+    const allow = parseAllowList(["127.0.0.0/8", "fd00::/8"]);
+    expect(forbiddenReason("127.0.0.1", allow)).toBeUndefined();
+    expect(forbiddenReason("::ffff:127.0.0.1", allow)).toBeUndefined();
+    expect(forbiddenReason("fd00::5", allow)).toBeUndefined();
+    expect(forbiddenReason("10.0.0.1", allow)).toBeDefined();
+    expect(forbiddenReason("::1", allow)).toBeDefined();
+  });
+});
+
+describe("checkEndpointUrl", () => {
+  const allow = parseAllowList([]);
+  it("refuses a hostname when any resolved address is forbidden", async () => {
+    const resolve = async () => ["93.184.215.14", "10.0.0.7"];
+    await expect(checkEndpointUrl("https://hooks.example.com/x", { allow, resolve })).rejects.toThrow(/resolves to a forbidden 10\.0\.0\.7 is private/);
+  });
+  it("accepts a hostname resolving only to public addresses", async () => {
+    const resolve = async () => ["93.184.215.14"];
+    await expect(checkEndpointUrl("https://hooks.example.com/x", { allow, resolve })).resolves.toBeInstanceOf(URL);
+  });
+  it("refuses a host that does not resolve", async () => {
+    const resolve = async () => Promise.reject(new Error("ENOTFOUND"));
+    await expect(checkEndpointUrl("https://nope.invalid/", { allow, resolve })).rejects.toThrow(/does not resolve/);
+  });
+});
+
+it("guardedLookup fails a connection to a name that resolves to loopback", async () => {
+  const lookup = guardedLookup(parseAllowList([]));
+  const err = await new Promise<Error | null>((resolve) => lookup("localhost", { all: true }, (e) => resolve(e)));
+  expect(err?.message).toMatch(/refused by the SSRF guard/);
+  const ok = await new Promise<unknown>((resolve) => guardedLookup(parseAllowList(["127.0.0.0/8", "::1/128"]))("localhost", {}, (e, a) => resolve(e ?? a)));
+  expect(typeof ok).toBe("string");
+});
+
+describe("retry policy", () => {
+  const policy = { scheduleMs: [5000, 300_000], retryAfterMaxMs: 60_000 };
+  it("applies ±20 % jitter and stops after the schedule", () => {
+    expect(nextDelayMs({ ...policy, random: () => 0 }, 1)).toBe(4000);
+    expect(nextDelayMs({ ...policy, random: () => 0.999999 }, 1)).toBe(6000);
+    expect(nextDelayMs({ ...policy, random: () => 0.5 }, 2)).toBe(300_000);
+    expect(nextDelayMs(policy, 3)).toBeUndefined();
+  });
+  it("stretches to Retry-After, capped", () => {
+    expect(nextDelayMs({ ...policy, random: () => 0.5 }, 1, 20_000)).toBe(20_000);
+    expect(nextDelayMs({ ...policy, random: () => 0.5 }, 1, 3_600_000)).toBe(60_000);
+    expect(nextDelayMs({ ...policy, random: () => 0.5 }, 1, 1000)).toBe(5000);
+  });
+  it("parses Retry-After as seconds or an HTTP date", () => {
+    expect(parseRetryAfter("7")).toBe(7000);
+    expect(parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 0, 30)).toUTCString(), Date.UTC(2030, 0, 1))).toBe(30_000);
+    expect(parseRetryAfter("soon")).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe("event patterns", () => {
+  it("matches *, exact and prefix.* (a prefix never matches itself)", () => {
+    expect(patternsMatching("order.item.created")).toEqual(["*", "order.item.created", "order.*", "order.item.*"]);
+    expect(matches(["order.*"], "order.created")).toBe(true);
+    expect(matches(["order.*"], "order")).toBe(false);
+    expect(matches(["order.*"], "orders.created")).toBe(false);
+    expect(matches(["*"], "anything.at.all")).toBe(true);
+    expect(matches(["order.created"], "order.created.v2")).toBe(false);
+  });
+  it("dedupes and validates", () => {
+    expect(validatePatterns(["a.*", "a.*", "b"])).toEqual(["a.*", "b"]);
+    expect(() => validatePatterns(["a.*.b"])).toThrow(/events\[0\]/);
+  });
+});
+
+describe("signing", () => {
+  it("produces whsec_ secrets of 32 bytes and signatures standardwebhooks verifies", () => {
+    const secret = newSecret();
+    expect(Buffer.from(secret.slice(6), "base64")).toHaveLength(32);
+    const body = JSON.stringify({ id: "e1", type: "a.b", timestamp: new Date().toISOString(), data: { x: "é" } });
+    const ts = Math.floor(Date.now() / 1000);
+    const header = signatureHeader({ current: secret }, "e1", ts, body);
+    expect(new Webhook(secret).verify(body, { "webhook-id": "e1", "webhook-timestamp": String(ts), "webhook-signature": header })).toBeTruthy();
+    const other = newSecret();
+    expect(() => new Webhook(other).verify(body, { "webhook-id": "e1", "webhook-timestamp": String(ts), "webhook-signature": header })).toThrow();
+    expect(() => new Webhook(secret).verify(body + " ", { "webhook-id": "e1", "webhook-timestamp": String(ts), "webhook-signature": header })).toThrow();
+  });
+});
+
+it("Batcher coalesces concurrent calls into one run and propagates failures to each caller", async () => {
+  const runs: number[][] = [];
+  const b = new Batcher<number, number>(async (keys) => {
+    runs.push(keys);
+    return keys.map((k) => k * 2);
+  });
+  expect(await Promise.all([1, 2, 3].map((k) => b.call(k)))).toEqual([2, 4, 6]);
+  expect(runs).toEqual([[1, 2, 3]]);
+  const failing = new Batcher<number, number>(async () => Promise.reject(new Error("db down")));
+  await expect(Promise.all([failing.call(1), failing.call(2)])).rejects.toThrow("db down");
+});
