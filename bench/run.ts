@@ -5,8 +5,9 @@
  * "every request logged" check, and writes them to docs/benchmarks.md ("Full pipeline").
  * Every target stays up and the rows take turns for BENCH_ROUNDS rounds, so drift of the machine's
  * speed hits every row alike.
- * Then the "Rate-limit algorithms" section (bench/ratelimit-algorithms.ts): each algorithm's cost.
- * Env: BENCH_SECTIONS=pipeline,algorithms (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
+ * Then the "Rate-limit algorithms" section (bench/ratelimit-algorithms.ts): each algorithm's cost,
+ * and the "Webhook delivery" section (bench/webhooks.ts): deliveries/s and publish→receipt latency.
+ * Env: BENCH_SECTIONS=pipeline,algorithms,webhooks (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
  *      BENCH_ONLY=upstream,bare,datahub,split,traced (all but traced), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output),
  *      BENCH_OTEL=1: adds the "traced" row (all-in-one with OpenTelemetry at 100 % sampling, exporting
  *      to a local no-op OTLP sink) and writes the "Tracing overhead" section instead of "Full pipeline".
@@ -20,6 +21,7 @@ import { BENCH_ROUTE, cliAvailable, CLI, createBenchKey, migrateStack, prepareSt
 import { codeVersion, machineFacts, pipelineTable, writeSection, type PipelineRow } from "./report";
 import { fmt } from "./stats";
 import { runAlgorithmsSection } from "./ratelimit-algorithms";
+import { runWebhooksSection } from "./webhooks";
 
 const BAR = 0.4;
 const ROWS = ["upstream", "bare", "datahub", "split", "traced"] as const;
@@ -226,9 +228,9 @@ async function pipelineSection(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-const SECTIONS = ["pipeline", "algorithms"] as const;
+const SECTIONS = ["pipeline", "algorithms", "webhooks"] as const;
 
-/** BENCH_SECTIONS=pipeline,algorithms (default: all): which sections of docs/benchmarks.md to run. */
+/** BENCH_SECTIONS=pipeline,algorithms,webhooks (default: all): which sections of docs/benchmarks.md to run. */
 function selectedSections(): Set<string> {
   const raw = process.env.BENCH_SECTIONS?.split(",").map((s) => s.trim()).filter(Boolean) ?? [...SECTIONS];
   const bad = raw.filter((r) => !(SECTIONS as readonly string[]).includes(r));
@@ -246,6 +248,12 @@ async function main(): Promise<number> {
     if (body === null) return 2;
     console.log(`\n${body}`);
     if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Rate-limit algorithms", body)}`);
+  }
+  if (sections.has("webhooks")) {
+    console.log("");
+    const body = await runWebhooksSection();
+    console.log(`\n${body}`);
+    if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Webhook delivery", body)}`);
   }
   return code;
 }

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { createLogger, generateApiKey, loadConfig, type Config, type Logger } from "@datahub/runtime";
 import { migrateAuth, openKeyAdmin } from "@datahub/auth";
 import { migrateAudit } from "@datahub/audit";
+import { migrateWebhooks } from "@datahub/webhooks";
 import { start } from "./start";
 import { HELP, UsageError } from "./usage";
 
@@ -45,7 +46,7 @@ function cliLogger(config: Config): Logger {
 }
 
 async function migrateAll(config: Config, logger: Logger): Promise<number> {
-  const applied = [...(await migrateAuth(config, logger)), ...(await migrateAudit(config, logger))];
+  const applied = [...(await migrateAuth(config, logger)), ...(await migrateAudit(config, logger)), ...(await migrateWebhooks(config, logger))];
   process.stdout.write(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}\n` : "database is up to date\n");
   return 0;
 }
