@@ -95,7 +95,12 @@ describe("webhooks end to end (all in one process)", () => {
     expect(pub.status).toBe(202);
     const other = await call(stack.edgeUrl, "POST", "/v1/events", { key: a.key.key, body: { type: "invoice.paid", data: {} } });
     expect(other.status).toBe(202);
-    const mine = await call(stack.edgeUrl, "POST", "/v1/events", { key: a.key.key, body: { type: "order.created", data: { org: "a", n: 1 } } });
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const mine = await call(stack.edgeUrl, "POST", "/v1/events", {
+      key: a.key.key,
+      body: { type: "order.created", data: { org: "a", n: 1 } },
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
     expect(mine.status).toBe(202);
 
     await eventually(() => (expect(receiver.got.filter((r) => r.path === "/a")).toHaveLength(1), true), 10000);
@@ -103,6 +108,8 @@ describe("webhooks end to end (all in one process)", () => {
     const event = verified(a.endpoint.secret, delivery);
     expect(event).toMatchObject({ id: mine.json.id, type: "order.created", data: { org: "a", n: 1 } });
     expect(delivery.headers["webhook-id"]).toBe(mine.json.id);
+    // The publisher's trace continues into the delivery.
+    expect(delivery.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
     // Org b's event went to org b's endpoint, and invoice.paid matched no pattern of a's.
     await eventually(() => (expect(receiver.got.filter((r) => r.path === "/b")).toHaveLength(1), true), 10000);
     expect(verified(b.endpoint.secret, receiver.got.find((r) => r.path === "/b")!).data).toEqual({ org: "b" });
