@@ -43,3 +43,41 @@ describe("memory per key (MEMORY USAGE; the numbers in docs/ratelimiting.md)", (
     process.stdout.write(rows.join("\n") + "\n");
   });
 });
+
+describe("sliding-window accuracy on a real Redis (real time, Redis TIME)", () => {
+  it("admits within 1 % of the exact sliding log under a steady 2x overload", async () => {
+    // Every request asks both algorithms in one script call, so both see the same Redis TIME: the
+    // only difference between the two counts is the counter's approximation.
+    // The counter's error is about one request per window whatever the limit (measured: -1.0 % at
+    // a limit of 100, here and on the memory twin in algorithms.test.ts), so a limit of 200 keeps
+    // "within 1 %" clear of the bound on a loaded machine.
+    const limit = 200;
+    const windowMs = 1000;
+    const windows = 12;
+    const gapMs = windowMs / (limit * 2);
+    const k = uniqueSuffix();
+    const sw = { key: `{acc-${k}}:sw`, limit, windowMs, cost: 1, algorithm: Algorithm.SLIDING_WINDOW };
+    const sl = { key: `{acc-${k}}:sl`, limit, windowMs, cost: 1, algorithm: Algorithm.SLIDING_LOG };
+    const start = performance.now();
+    let admittedSw = 0;
+    let admittedSl = 0;
+    for (let i = 0; ; i++) {
+      const due = start + i * gapMs;
+      const now = performance.now();
+      if (now >= start + windows * windowMs) break;
+      if (due > now) await new Promise((r) => setTimeout(r, due - now));
+      const [a, b] = await limiter.check([[sw], [sl]]);
+      // The steady state: windows 2 to 10.
+      const at = performance.now() - start;
+      if (at >= 2 * windowMs && at < 10 * windowMs) {
+        if (a![0]!.allowed) admittedSw++;
+        if (b![0]!.allowed) admittedSl++;
+      }
+    }
+    // The exact log admits `limit` per window: ~8 x 200 = 1,600 here (the span's edges are client time).
+    expect(admittedSl).toBeGreaterThan(8 * limit * 0.95);
+    expect(admittedSl).toBeLessThan(8 * limit * 1.05);
+    console.log(`sliding-window ${admittedSw} vs sliding-log ${admittedSl} admitted in 8 windows at 2x overload`);
+    expect(Math.abs(admittedSw - admittedSl) / admittedSl).toBeLessThanOrEqual(0.01);
+  }, 30000);
+});
