@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the command-line tools that the test suite calls besides Node.js: promtool (checks
 # /metrics output, alert rules and their unit tests) from Debian's `prometheus` package, and
-# kubectl (renders the kustomize overlays) is expected on the machine. Used by CI (.ci/run).
+# kubectl (renders the kustomize overlays), which must already be there. Used by CI (.ci/run) and
+# by the quick start.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -13,3 +14,10 @@ if ! command -v promtool >/dev/null 2>&1; then
   $SUDO systemctl stop prometheus >/dev/null 2>&1 || true
 fi
 echo "==> promtool: $(promtool --version 2>&1 | head -1)"
+# kubectl renders deploy/k8s in the tests (`kubectl kustomize`); it is not in Debian's archive, so
+# say plainly what is missing instead of letting the manifest tests fail one by one.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "error: kubectl is missing (the deploy/k8s tests run \`kubectl kustomize\`); install it from https://kubernetes.io/docs/tasks/tools/ and re-run" >&2
+  exit 1
+fi
+echo "==> kubectl: $(kubectl version --client 2>/dev/null | head -1)"
