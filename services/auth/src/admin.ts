@@ -44,7 +44,13 @@ export function openAuthResources(config: Config, logger: Logger, registry: Regi
   const publisher = new RedisInvalidationPublisher(redis, authInvalidationChannel(config.redis.prefix), logger, invalidationCounter(registry));
   const store = new PgKeyStore(pool);
   const hooks = { onEvent: () => {} };
-  const keys = new KeyManager({ store, publisher, logger, onEvent: () => hooks.onEvent() });
+  const keys = new KeyManager({
+    store,
+    publisher,
+    logger,
+    rateLimitCaps: { maxLogLimit: config.ratelimit.maxLogLimit, defaultAlgorithm: config.ratelimit.defaultAlgorithm },
+    onEvent: () => hooks.onEvent(),
+  });
   let closed: Promise<void> | undefined;
   return {
     pool,

@@ -14,6 +14,7 @@ import {
   validMetadata,
   validName,
   validRateLimit,
+  type RateLimitCaps,
   validScopes,
 } from "./validation";
 
@@ -39,6 +40,8 @@ export interface KeyManagerOptions {
   now?: () => number;
   /** Minimum time between two `last_used_at` writes for one key. */
   touchIntervalMs?: number;
+  /** What the rate limiter accepts; without it only the generic bounds are checked. */
+  rateLimitCaps?: RateLimitCaps;
   /** Called after a change committed a system event to the outbox (wakes the relay). */
   onEvent?: () => void;
 }
@@ -55,6 +58,7 @@ export class KeyManager {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly touchIntervalMs: number;
+  private readonly rateLimitCaps: RateLimitCaps | undefined;
   /** key id → when this process last wrote its last_used_at (throttle). */
   private readonly touched = new Map<string, number>();
   private readonly pendingTouches = new Set<Promise<void>>();
@@ -67,6 +71,7 @@ export class KeyManager {
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
     this.touchIntervalMs = opts.touchIntervalMs ?? 60_000;
+    this.rateLimitCaps = opts.rateLimitCaps;
   }
 
   /** Creates an org. The name `root` is reserved for the bootstrap org. */
@@ -97,7 +102,7 @@ export class KeyManager {
       scopes: validScopes(input.scopes ?? []),
       metadata: validMetadata(input.metadata ?? {}),
       expiresAt: input.expiresAt == null ? null : validFutureDate(input.expiresAt, now),
-      rateLimit: input.rateLimit == null ? null : validRateLimit(input.rateLimit),
+      rateLimit: input.rateLimit == null ? null : validRateLimit(input.rateLimit, "rateLimit", this.rateLimitCaps),
       root: false,
       createdAt: new Date(now),
       lastUsedAt: null,
@@ -138,7 +143,7 @@ export class KeyManager {
     if (patch.scopes !== undefined) clean.scopes = validScopes(patch.scopes);
     if (patch.metadata !== undefined) clean.metadata = validMetadata(patch.metadata);
     if (patch.expiresAt !== undefined) clean.expiresAt = patch.expiresAt === null ? null : validFutureDate(patch.expiresAt, now);
-    if (patch.rateLimit !== undefined) clean.rateLimit = patch.rateLimit === null ? null : validRateLimit(patch.rateLimit);
+    if (patch.rateLimit !== undefined) clean.rateLimit = patch.rateLimit === null ? null : validRateLimit(patch.rateLimit, "rateLimit", this.rateLimitCaps);
     const existing = await this.mustGet(orgId, id);
     if (existing.revokedAt) throw new PreconditionError(`key ${existing.id} is revoked`);
     const updated = await this.store.updateKey(existing.orgId, existing.id, clean, (k) => keyEvent("key.updated", k, now));

@@ -72,16 +72,28 @@ function intIn(v: unknown, min: number, max: number, field: string): number {
   return v;
 }
 
-/** A rate-limit policy: limit 1..1e9, windowSeconds 1..86400, a known algorithm or "". */
-export function validRateLimit(rl: unknown, field = "rateLimit"): RateLimitPolicy {
+/** What the rate limiter will accept, so that a key is refused here rather than never enforced. */
+export interface RateLimitCaps {
+  /** `config.ratelimit.maxLogLimit`: the largest sliding-log limit. */
+  maxLogLimit: number;
+  /** `config.ratelimit.defaultAlgorithm`: what an empty `algorithm` means. */
+  defaultAlgorithm: string;
+}
+
+/**
+ * A rate-limit policy: limit 1..1e9 (sliding log: 1..`caps.maxLogLimit`), windowSeconds 1..86400,
+ * a known algorithm or "".
+ */
+export function validRateLimit(rl: unknown, field = "rateLimit", caps?: RateLimitCaps): RateLimitPolicy {
   if (typeof rl !== "object" || rl === null) throw new ValidationError(field, "must be an object");
   const r = rl as Record<string, unknown>;
   const algorithm = r.algorithm ?? "";
   if (typeof algorithm !== "string" || !(RATE_LIMIT_ALGORITHMS as readonly string[]).includes(algorithm)) {
     throw new ValidationError(`${field}.algorithm`, `must be one of ${RATE_LIMIT_ALGORITHMS.filter(Boolean).join(", ")} (or empty for the default)`);
   }
+  const slidingLog = caps !== undefined && (algorithm || caps.defaultAlgorithm) === "sliding-log";
   return {
-    limit: intIn(r.limit, 1, KEY_LIMITS.rateLimitMax, `${field}.limit`),
+    limit: intIn(r.limit, 1, slidingLog ? caps.maxLogLimit : KEY_LIMITS.rateLimitMax, `${field}.limit`),
     windowSeconds: intIn(r.windowSeconds, 1, KEY_LIMITS.windowSecondsMax, `${field}.windowSeconds`),
     algorithm: algorithm as RateLimitAlgorithm,
   };

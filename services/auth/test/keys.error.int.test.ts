@@ -37,11 +37,21 @@ describe("bad input → INVALID_ARGUMENT naming the field", () => {
     ["rateLimit.limit", { name: "k", rateLimit: { limit: 0n, windowSeconds: 1n } }],
     ["rateLimit.windowSeconds", { name: "k", rateLimit: { limit: 1n, windowSeconds: 90000n } }],
     ["rateLimit.algorithm", { name: "k", rateLimit: { limit: 1n, windowSeconds: 1n, algorithm: "token-bucket" } }],
+    // Above the sliding log's cap (DATAHUB_RATELIMIT_MAX_LOG_LIMIT, 10,000): refused here, not
+    // accepted and then never enforced. An empty algorithm means the default, the sliding log.
+    ["rateLimit.limit", { name: "k", rateLimit: { limit: 10_001n, windowSeconds: 60n, algorithm: "sliding-log" } }],
+    ["rateLimit.limit", { name: "k", rateLimit: { limit: 10_001n, windowSeconds: 60n } }],
   ])("createKey with a bad %s", async (field, req) => {
     const orgId = await newOrg(h);
     const f = await failure(h.client.createKey({ orgId, ...req }));
     expect(f.code).toBe(GrpcStatus.INVALID_ARGUMENT);
     expect(f.details.startsWith(`${field}:`)).toBe(true);
+  });
+
+  it("accepts a limit above the sliding log's cap for an O(1) algorithm", async () => {
+    const orgId = await newOrg(h);
+    const { apiKey } = await h.client.createKey({ orgId, name: "k", rateLimit: { limit: 1_000_000n, windowSeconds: 60n, algorithm: "gcra" } });
+    expect(apiKey!.rateLimit!.limit).toBe(1_000_000n);
   });
 
   it("list limit, cursor, ids, grace, conflicting update flags", async () => {

@@ -41,16 +41,13 @@ function toResponse(decisions: DecisionOutput[]): { decisions: DecisionInit[] } 
  * fail-open / fail-closed policy.
  */
 export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics, logger: Logger): ServiceImpl<Service> {
-  const run = async (groups: DescriptorInput[][], batch: boolean): Promise<DecisionOutput[][]> => {
+  /** Runs the groups; a store failure becomes UNAVAILABLE, an input error is rethrown as is. */
+  const run = async (groups: DescriptorInput[][]): Promise<DecisionOutput[][]> => {
     try {
       const out = await limiter.check(groups);
       for (const g of out) metrics.decisions.inc({ decision: g.every((d) => d.allowed) ? "allowed" : "denied" });
       return out;
     } catch (err) {
-      if (err instanceof RateLimitInputError) {
-        const where = err.group < 0 ? "" : batch ? `requests[${err.group}].` : "";
-        throw new RpcError(GrpcStatus.INVALID_ARGUMENT, `${where}${err.path}: ${err.reason}`);
-      }
       if (err instanceof RateLimitUnavailableError) {
         logger.debug({ err: { message: err.message } }, "rate limit check failed: store unavailable");
         throw new RpcError(GrpcStatus.UNAVAILABLE, err.message);
@@ -58,14 +55,38 @@ export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics
       throw err;
     }
   };
+  const invalidArgument = (err: RateLimitInputError, where = "") => new RpcError(GrpcStatus.INVALID_ARGUMENT, `${where}${err.path}: ${err.reason}`);
+
   return {
     async check(req) {
-      const [decisions] = await run([fromRequest(req)], false);
-      return toResponse(decisions!);
+      try {
+        const [decisions] = await run([fromRequest(req)]);
+        return toResponse(decisions!);
+      } catch (err) {
+        throw err instanceof RateLimitInputError ? invalidArgument(err) : err;
+      }
     },
     async checkBatch(req) {
-      const out = await run(req.requests.map(fromRequest), true);
-      return { responses: out.map(toResponse) };
+      // Every group is validated before any runs, so a call refused for one invalid group consumed
+      // nothing: that group is answered as invalid and the others run again without it. One bad
+      // policy (say, a sliding-log limit above the cap) must not fail every request of the batch.
+      const groups = req.requests.map(fromRequest);
+      const invalid = new Map<number, string>();
+      for (;;) {
+        const live = groups.map((_, i) => i).filter((i) => !invalid.has(i));
+        let out: DecisionOutput[][];
+        try {
+          out = live.length > 0 ? await run(live.map((i) => groups[i]!)) : [];
+        } catch (err) {
+          if (!(err instanceof RateLimitInputError)) throw err;
+          if (err.group < 0) throw invalidArgument(err); // the batch itself (e.g. too many groups)
+          invalid.set(live[err.group]!, `${err.path}: ${err.reason}`);
+          continue;
+        }
+        const responses: Array<{ decisions: DecisionInit[]; invalid?: string }> = groups.map((_, i) => ({ decisions: [], invalid: invalid.get(i) }));
+        live.forEach((gi, j) => (responses[gi] = toResponse(out[j]!)));
+        return { responses };
+      }
     },
   };
 }

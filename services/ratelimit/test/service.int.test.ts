@@ -86,15 +86,26 @@ describe("RateLimitService over gRPC", () => {
       [client.check({ descriptors: [] }), "descriptors: at least one descriptor is required"],
       [client.check({ descriptors: Array.from({ length: 17 }, (_, i) => desc(`{v}:${i}`, 5)) }), "descriptors: at most 16 descriptors per request, got 17"],
       [client.check({ descriptors: [desc("{v}:a", 5, 1000, 1, 7 as ratelimit.Algorithm)] }), "descriptors[0].algorithm: unknown (7) is not an algorithm"],
-      [
-        client.checkBatch({ requests: [{ descriptors: [desc("{v}:a", 5)] }, { descriptors: [desc("{v}:b", 5, 0)] }] }),
-        "requests[1].descriptors[0].window_ms: must be an integer from 1 to 604800000 (7 days), got 0",
-      ],
       [client.checkBatch({ requests: Array.from({ length: 5001 }, () => ({ descriptors: [desc("{v}:a", 5)] })) }), "requests: at most 5000 groups per batch, got 5001"],
     ];
     for (const [call, details] of cases) expect(await failure(call)).toEqual({ code: grpc.status.INVALID_ARGUMENT, details });
     // Nothing of a rejected batch was consumed.
     expect(await redis.exists(`${prefix}:rl:{v}:a`)).toBe(0);
+  });
+
+  it("answers an invalid group of a CheckBatch as invalid and still decides the others", async () => {
+    const res = await client.checkBatch({
+      requests: [{ descriptors: [desc("{vb}:a", 5)] }, { descriptors: [desc("{vb}:b", 5, 0)] }, { descriptors: [desc("{vb}:c", 10_001)] }, { descriptors: [desc("{vb}:a", 5)] }],
+    });
+    expect(res.responses.map((r) => [r.decisions.map((d) => [d.allowed, Number(d.remaining)]), r.invalid])).toEqual([
+      [[[true, 4]], ""],
+      [[], "descriptors[0].window_ms: must be an integer from 1 to 604800000 (7 days), got 0"],
+      [[], "descriptors[0].limit: must be at most 10000 for sliding-log (memory grows with the limit), got 10001"],
+      [[[true, 3]], ""],
+    ]);
+    // Nothing was consumed for the invalid groups, and the valid ones were counted once.
+    expect(await redis.exists(`${prefix}:rl:{vb}:b`, `${prefix}:rl:{vb}:c`)).toBe(0);
+    expect(await redis.zcard(`${prefix}:rl:{vb}:a`)).toBe(2);
   });
 
   it("rejects a group whose keys live in different Redis Cluster slots", async () => {

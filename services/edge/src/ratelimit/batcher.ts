@@ -99,7 +99,10 @@ export class CheckBatcher {
           return;
         }
         for (let i = 0; i < batch.resolvers.length; i++) {
-          const decisions = responses[i]!.decisions;
+          const { decisions, invalid } = responses[i]!;
+          // The service refused this group's policy (the others were decided): say why, then
+          // treat it as a failure of that group only.
+          if (invalid) this.opts.onError?.(new Error(`rate-limit policy refused by the service: ${invalid}`));
           // A group answered with the wrong number of decisions is treated as a failure of that group.
           if (decisions.length !== batch.groups[i]!.descriptors.length) {
             this.opts.onFailOpen?.(1);
