@@ -10,8 +10,8 @@
  *   awaiting a reply, or buffered while disconnected).
  */
 import type pg from "pg";
-import { Gauge, type Registry } from "prom-client";
-import { metric } from "./metrics";
+import type { Registry } from "prom-client";
+import { gauge } from "./metrics";
 import type { RedisClient } from "./redis";
 
 const pools = new Map<pg.Pool, { name: string; max: number }>();
@@ -34,11 +34,10 @@ function add(into: Map<string, number>, key: string, n: number): void {
 
 /** Registers the dependency gauges in `registry` (once per registry). */
 export function registerDependencyMetrics(registry: Registry): void {
-  metric(registry, "datahub_pg_pool_clients", () => new Gauge({
+  gauge(registry, {
     name: "datahub_pg_pool_clients",
     help: "Postgres connections of each pool by state: active (checked out) or idle.",
     labelNames: ["pool", "state"] as const,
-    registers: [registry],
     collect() {
       this.reset();
       const active = new Map<string, number>();
@@ -54,48 +53,44 @@ export function registerDependencyMetrics(registry: Registry): void {
       for (const [name, n] of active) this.set({ pool: name, state: "active" }, n);
       for (const [name, n] of idle) this.set({ pool: name, state: "idle" }, n);
     },
-  }));
-  metric(registry, "datahub_pg_pool_max_clients", () => new Gauge({
+  });
+  gauge(registry, {
     name: "datahub_pg_pool_max_clients",
     help: "Configured maximum connections of each Postgres pool.",
     labelNames: ["pool"] as const,
-    registers: [registry],
     collect() {
       this.reset();
       const max = new Map<string, number>();
       for (const [pool, { name, max: m }] of pools) if (!pool.ended) add(max, name, m);
       for (const [name, n] of max) this.set({ pool: name }, n);
     },
-  }));
-  metric(registry, "datahub_pg_pool_waiting_requests", () => new Gauge({
+  });
+  gauge(registry, {
     name: "datahub_pg_pool_waiting_requests",
     help: "Queries waiting for a free connection of each Postgres pool.",
     labelNames: ["pool"] as const,
-    registers: [registry],
     collect() {
       this.reset();
       const waiting = new Map<string, number>();
       for (const [pool, { name }] of pools) if (!pool.ended) add(waiting, name, pool.waitingCount);
       for (const [name, n] of waiting) this.set({ pool: name }, n);
     },
-  }));
-  metric(registry, "datahub_redis_up", () => new Gauge({
+  });
+  gauge(registry, {
     name: "datahub_redis_up",
     help: "1 when the Redis client is connected and ready, else 0.",
     labelNames: ["client"] as const,
-    registers: [registry],
     collect() {
       this.reset();
       const up = new Map<string, number>();
       for (const [client, name] of redisClients) up.set(name, Math.min(up.get(name) ?? 1, client.status === "ready" ? 1 : 0));
       for (const [name, n] of up) this.set({ client: name }, n);
     },
-  }));
-  metric(registry, "datahub_redis_queued_commands", () => new Gauge({
+  });
+  gauge(registry, {
     name: "datahub_redis_queued_commands",
     help: "Redis commands sent and awaiting a reply, or buffered while the client reconnects.",
     labelNames: ["client"] as const,
-    registers: [registry],
     collect() {
       this.reset();
       const queued = new Map<string, number>();
@@ -106,5 +101,5 @@ export function registerDependencyMetrics(registry: Registry): void {
       }
       for (const [name, n] of queued) this.set({ client: name }, n);
     },
-  }));
+  });
 }

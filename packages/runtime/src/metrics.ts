@@ -1,4 +1,16 @@
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from "prom-client";
 
 export { Counter, Gauge, Histogram, Registry };
 
@@ -38,4 +50,22 @@ export async function renderMetrics(registry: Registry, sources: MetricsSource[]
 /** Returns the metric registered under `name`, or creates it with `make`. */
 export function metric<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+/**
+ * The counter `config.name` of `registry`, created on first use. Modules that share a process (all
+ * mode) may ask for the same metric; they get the one instance instead of a registration error.
+ */
+export function counter<T extends string = string>(registry: Registry, config: Omit<CounterConfiguration<T>, "registers">): Counter<T> {
+  return metric(registry, config.name, () => new Counter<T>({ ...config, registers: [registry] }));
+}
+
+/** The histogram `config.name` of `registry`, created on first use (see {@link counter}). */
+export function histogram<T extends string = string>(registry: Registry, config: Omit<HistogramConfiguration<T>, "registers">): Histogram<T> {
+  return metric(registry, config.name, () => new Histogram<T>({ ...config, registers: [registry] }));
+}
+
+/** The gauge `config.name` of `registry`, created on first use (see {@link counter}). */
+export function gauge<T extends string = string>(registry: Registry, config: Omit<GaugeConfiguration<T>, "registers">): Gauge<T> {
+  return metric(registry, config.name, () => new Gauge<T>({ ...config, registers: [registry] }));
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { audit } from "@datahub/proto";
-import { Counter, createPgPool, metric, migrate, type Config, type DatahubModule, type Logger } from "@datahub/runtime";
+import { type Config, counter, createPgPool, type DatahubModule, type Logger, migrate } from "@datahub/runtime";
 import { startPartitionMaintenance } from "./partitions";
 import { createAuditService } from "./server";
 import { PgLogStore } from "./store/pg-store";
@@ -34,16 +34,14 @@ export const auditModule: DatahubModule = {
       { applicationName: "datahub-audit", max: 10, statementTimeoutMs: STATEMENT_TIMEOUT_MS },
       logger,
     );
-    const inserted = metric(registry, "datahub_audit_rows_inserted_total", () => new Counter({
+    const inserted = counter(registry, {
       name: "datahub_audit_rows_inserted_total",
       help: "Request log rows stored by the audit service.",
-      registers: [registry],
-    }));
-    const dropped = metric(registry, "datahub_audit_partitions_dropped_total", () => new Counter({
+    });
+    const dropped = counter(registry, {
       name: "datahub_audit_partitions_dropped_total",
       help: "Day partitions of audit.request_logs dropped by retention.",
-      registers: [registry],
-    }));
+    });
 
     const maintenance = startPartitionMaintenance(
       pool,

@@ -1,4 +1,4 @@
-import { Counter, metric, withTimeout, type Logger, type RedisClient, type Registry } from "@datahub/runtime";
+import { Counter, counter, type Logger, type RedisClient, type Registry, withTimeout } from "@datahub/runtime";
 
 /**
  * Tells every edge that a key changed, so it drops its cached verification (contract §3: within
@@ -19,12 +19,11 @@ export class NoopInvalidationPublisher implements InvalidationPublisher {
 
 /** Counter of invalidation publishes by outcome (`published` | `failed`). */
 export function invalidationCounter(registry: Registry): Counter<"outcome"> {
-  return metric(registry, "datahub_auth_invalidations_total", () => new Counter({
+  return counter(registry, {
     name: "datahub_auth_invalidations_total",
     help: "Key invalidation messages auth tried to publish to the edges, by outcome.",
     labelNames: ["outcome"] as const,
-    registers: [registry],
-  }));
+  });
 }
 
 /**

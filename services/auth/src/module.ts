@@ -1,4 +1,4 @@
-import { Counter, isRedisReady, metric, type DatahubModule } from "@datahub/runtime";
+import { counter, type DatahubModule, isRedisReady } from "@datahub/runtime";
 import { auth, webhooks } from "@datahub/proto";
 import { migrateAuth, openAuthResources } from "./admin";
 import { EventRelay } from "./events/relay";
@@ -27,12 +27,11 @@ export const authModule: DatahubModule = {
     }
     ctx.grpc.addService(auth.AuthService, createAuthService(res.keys, logger));
     const webhooksClient = ctx.client(webhooks.WebhookService, ctx.config.addresses.webhooks);
-    const events = metric(ctx.registry, "datahub_system_events_total", () => new Counter({
+    const events = counter(ctx.registry, {
       name: "datahub_system_events_total",
       help: "System events sent to the webhooks service, by source service and outcome (published, failed, dropped).",
       labelNames: ["source", "outcome"] as const,
-      registers: [ctx.registry],
-    }));
+    });
     const relay = new EventRelay({
       outbox: res.outbox,
       publish: (req) => webhooksClient.publish(req),

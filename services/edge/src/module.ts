@@ -4,7 +4,7 @@
  * the pipeline, and serves it on `config.ports.edge`.
  */
 import { audit, auth, ratelimit, webhooks } from "@datahub/proto";
-import { Counter, metric, tracingEnabled, type DatahubModule } from "@datahub/runtime";
+import { counter, type DatahubModule, tracingEnabled } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
 import { KeyCache } from "./auth/key-cache";
@@ -101,12 +101,11 @@ export const edgeModule: DatahubModule = {
     const requestLog = new RequestLog(metrics, log, shipper);
     const api = createManagementApi({ auth: authClient, audit: auditClient, webhooks: webhooksClient, config, logger: log });
 
-    const systemEvents = metric(registry, "datahub_system_events_total", () => new Counter({
+    const systemEvents = counter(registry, {
       name: "datahub_system_events_total",
       help: "System events sent to the webhooks service, by source service and outcome (published, failed, dropped).",
       labelNames: ["source", "outcome"] as const,
-      registers: [registry],
-    }));
+    });
     const rateLimitEvents = new RateLimitEvents({
       publish: (req, opts) => webhooksClient.publish(req, opts),
       logger: log,

@@ -1,4 +1,4 @@
-import { Counter, metric, type Registry } from "@datahub/runtime";
+import { Counter, counter, type Registry } from "@datahub/runtime";
 
 /** The service's Prometheus metrics (contract §8). */
 export interface RateLimitMetrics {
@@ -10,26 +10,14 @@ export interface RateLimitMetrics {
 
 /** Registers (or reuses, in all-mode where the edge may have registered first) the metrics. */
 export function rateLimitMetrics(registry: Registry): RateLimitMetrics {
-  const decisions = metric(
-    registry,
-    "datahub_ratelimit_decisions_total",
-    () =>
-      new Counter({
-        name: "datahub_ratelimit_decisions_total",
-        help: "Rate-limit decisions per checked group: allowed, denied (and failed_open at the edge).",
-        labelNames: ["decision"] as const,
-        registers: [registry],
-      }),
-  );
-  const redisErrors = metric(
-    registry,
-    "datahub_ratelimit_redis_errors_total",
-    () =>
-      new Counter({
-        name: "datahub_ratelimit_redis_errors_total",
-        help: "Rate-limit calls to Redis that failed or timed out.",
-        registers: [registry],
-      }),
-  );
+  const decisions = counter(registry, {
+    name: "datahub_ratelimit_decisions_total",
+    help: "Rate-limit decisions per checked group: allowed, denied (and failed_open at the edge).",
+    labelNames: ["decision"] as const,
+  });
+  const redisErrors = counter(registry, {
+    name: "datahub_ratelimit_redis_errors_total",
+    help: "Rate-limit calls to Redis that failed or timed out.",
+  });
   return { decisions, redisErrors };
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, metric, type Registry } from "@datahub/runtime";
+import { Counter, counter, gauge, Histogram, histogram, type Registry } from "@datahub/runtime";
 
 /** Delivery latency buckets (seconds): receivers answer in ms to the 15 s timeout. */
 const DELIVERY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
@@ -19,10 +19,9 @@ export interface WebhookMetrics {
  * Prometheus scrapes (a failed read reports nothing rather than a stale value).
  */
 export function webhookMetrics(registry: Registry, depth: () => Promise<number>): WebhookMetrics {
-  metric(registry, "datahub_webhook_queue_depth", () => new Gauge({
+  gauge(registry, {
     name: "datahub_webhook_queue_depth",
     help: "Webhook delivery jobs waiting, delayed or active in the BullMQ queue.",
-    registers: [registry],
     async collect() {
       try {
         this.set(await depth());
@@ -30,29 +29,25 @@ export function webhookMetrics(registry: Registry, depth: () => Promise<number>)
         /* Redis down: keep the last value */
       }
     },
-  }));
+  });
   return {
-    deliveries: metric(registry, "datahub_webhook_deliveries_total", () => new Counter({
+    deliveries: counter(registry, {
       name: "datahub_webhook_deliveries_total",
       help: "Webhook delivery attempts by outcome (success, retry, failure, gone, disabled).",
       labelNames: ["outcome"],
-      registers: [registry],
-    })),
-    duration: metric(registry, "datahub_webhook_delivery_duration_seconds", () => new Histogram({
+    }),
+    duration: histogram(registry, {
       name: "datahub_webhook_delivery_duration_seconds",
       help: "Duration of one webhook delivery attempt (request sent to answer read).",
       buckets: DELIVERY_BUCKETS,
-      registers: [registry],
-    })),
-    sweeperEnqueued: metric(registry, "datahub_webhook_sweeper_enqueued_total", () => new Counter({
+    }),
+    sweeperEnqueued: counter(registry, {
       name: "datahub_webhook_sweeper_enqueued_total",
       help: "Deliveries the outbox sweeper enqueued (not queued at publish, or lost from Redis).",
-      registers: [registry],
-    })),
-    published: metric(registry, "datahub_webhook_events_published_total", () => new Counter({
+    }),
+    published: counter(registry, {
       name: "datahub_webhook_events_published_total",
       help: "Events accepted by Publish (idempotent repeats excluded).",
-      registers: [registry],
-    })),
+    }),
   };
 }

@@ -1,6 +1,6 @@
 import { makeGenericClientConstructor, credentials, Metadata, status, type Client } from "@grpc/grpc-js";
 import type { Registry } from "prom-client";
-import { Counter, Histogram, LATENCY_BUCKETS, metric } from "../metrics";
+import { counter, histogram, LATENCY_BUCKETS } from "../metrics";
 import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { grpcServiceDefinition } from "./definition";
@@ -35,19 +35,17 @@ export interface RpcClientOptions {
 /** The client-side RED metrics of every RPC a process makes. */
 function clientMetrics(registry: Registry) {
   return {
-    handled: metric(registry, "datahub_grpc_client_handled_total", () => new Counter({
+    handled: counter(registry, {
       name: "datahub_grpc_client_handled_total",
       help: "RPCs completed by this process as a client, by service, method and gRPC status code.",
       labelNames: ["service", "method", "code"] as const,
-      registers: [registry],
-    })),
-    seconds: metric(registry, "datahub_grpc_client_handling_seconds", () => new Histogram({
+    }),
+    seconds: histogram(registry, {
       name: "datahub_grpc_client_handling_seconds",
       help: "Time from sending an RPC to its answer (or failure), as seen by the client, in seconds.",
       labelNames: ["service", "method"] as const,
       buckets: LATENCY_BUCKETS,
-      registers: [registry],
-    })),
+    }),
   };
 }
 

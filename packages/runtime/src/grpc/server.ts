@@ -9,7 +9,7 @@ import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logger";
-import { LATENCY_BUCKETS, Counter, Histogram, metric } from "../metrics";
+import { Counter, counter, Histogram, histogram, LATENCY_BUCKETS } from "../metrics";
 import { grpcServiceDefinition } from "./definition";
 import { RpcError } from "./errors";
 import { context, endWithError, extractContext, SpanKind, trace, tracer, tracingEnabled, type Context } from "../telemetry/tracing";
@@ -63,19 +63,17 @@ export class GrpcHost {
   ) {
     this.health.addToServer(this.server);
     new ReflectionService(loadSync(protoFiles(PROTO_ROOT), { includeDirs: [PROTO_ROOT] })).addToServer(this.server);
-    this.handled = metric(registry, "datahub_grpc_server_handled_total", () => new Counter({
+    this.handled = counter(registry, {
       name: "datahub_grpc_server_handled_total",
       help: "RPCs completed on the server, by service, method and gRPC status code.",
       labelNames: ["service", "method", "code"] as const,
-      registers: [registry],
-    }));
-    this.seconds = metric(registry, "datahub_grpc_server_handling_seconds", () => new Histogram({
+    });
+    this.seconds = histogram(registry, {
       name: "datahub_grpc_server_handling_seconds",
       help: "Time the server spent handling an RPC, in seconds.",
       labelNames: ["service", "method"] as const,
       buckets: LATENCY_BUCKETS,
-      registers: [registry],
-    }));
+    });
   }
 
   /** Adds a service implemented with protobuf-es messages; marks it SERVING in grpc health. */

@@ -8,7 +8,7 @@
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { audit } from "@datahub/proto";
-import { Counter, Gauge, metric, type Logger, type Registry } from "@datahub/runtime";
+import { Counter, counter, gauge, type Logger, type Registry } from "@datahub/runtime";
 import { RingBuffer } from "./ring-buffer";
 
 /** One request-log record as the edge builds it. */
@@ -43,21 +43,19 @@ export class AuditShipper {
   constructor(private readonly opts: AuditShipperOptions) {
     this.buffer = new RingBuffer(opts.bufferSize);
     const { registry } = opts;
-    this.records = metric(registry, "datahub_audit_records_total", () => new Counter({
+    this.records = counter(registry, {
       name: "datahub_audit_records_total",
       help: "Request-log records by outcome at the edge: shipped to audit, dropped (buffer full), failed (a send attempt failed; retried).",
       labelNames: ["outcome"] as const,
-      registers: [registry],
-    }));
+    });
     const buffer = this.buffer;
-    metric(registry, "datahub_audit_buffer_records", () => new Gauge({
+    gauge(registry, {
       name: "datahub_audit_buffer_records",
       help: "Request-log records waiting at the edge to be shipped.",
-      registers: [registry],
       collect() {
         this.set(buffer.size);
       },
-    }));
+    });
   }
 
   /** Records waiting to be shipped. */
