@@ -4,11 +4,11 @@
  * subscribes with exact types, `prefix.*` (every type under the prefix) or `*` (everything).
  */
 
-/** An event type: 1–128 characters of dot-separated `[A-Za-z0-9_-]` segments, e.g. `order.created`. */
-export const EVENT_TYPE_RE = /^(?=.{1,128}$)[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+/** An event type: 1–128 characters of dot-separated lowercase `[a-z0-9_-]` segments, e.g. `order.created`. */
+export const EVENT_TYPE_RE = /^(?=.{1,128}$)[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
 
 /** A subscription pattern: `*`, an exact type, or a type followed by `.*`. */
-export const EVENT_PATTERN_RE = /^(?=.{1,130}$)(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
+export const EVENT_PATTERN_RE = /^(?=.{1,130}$)(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/;
 
 /**
  * Types DataHub itself emits (contract §4). `POST /v1/events` refuses them, so a receiver can

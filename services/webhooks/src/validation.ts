@@ -1,13 +1,10 @@
-import { GrpcStatus, RpcError } from "@datahub/runtime";
+import { EVENT_PATTERN_RE, EVENT_TYPE_RE, eventMatches, GrpcStatus, RpcError } from "@datahub/runtime";
 
 /**
  * Input rules of WebhookService. Every refusal is INVALID_ARGUMENT with a message that starts with
  * the field's name, so the edge can turn it into a problem body that points at the field.
  */
 
-const SEGMENT = "[a-z0-9_-]+";
-const TYPE_RE = new RegExp(`^${SEGMENT}(\\.${SEGMENT})*$`);
-const PREFIX_RE = new RegExp(`^${SEGMENT}(\\.${SEGMENT})*\\.\\*$`);
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TRACEPARENT_RE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -37,7 +34,8 @@ export function isUuid(id: string): boolean {
 /** An event type as published: `order.created` (lowercase segments of [a-z0-9_-] joined by dots). */
 export function validateEventType(type: string, field = "type"): string {
   if (!type) throw invalid(field, "is required");
-  if (type.length > MAX_TYPE_LENGTH || !TYPE_RE.test(type)) {
+  // The one grammar the edge checks too (packages/runtime/src/event-types.ts).
+  if (!EVENT_TYPE_RE.test(type)) {
     throw invalid(field, `"${type.slice(0, MAX_TYPE_LENGTH)}" is not an event type: expected dot-separated segments of [a-z0-9_-], at most ${MAX_TYPE_LENGTH} characters`);
   }
   return type;
@@ -48,7 +46,7 @@ export function validatePatterns(events: string[], field = "events"): string[] {
   if (events.length === 0) throw invalid(field, "at least one event type or pattern is required");
   if (events.length > MAX_PATTERNS) throw invalid(field, `at most ${MAX_PATTERNS} entries`);
   for (const [i, p] of events.entries()) {
-    if (p === "*" || (p.length <= MAX_TYPE_LENGTH && (TYPE_RE.test(p) || PREFIX_RE.test(p)))) continue;
+    if (EVENT_PATTERN_RE.test(p)) continue;
     throw invalid(`${field}[${i}]`, `"${p.slice(0, MAX_TYPE_LENGTH)}" is not a pattern: expected "*", an exact type like "order.created" or a prefix like "order.*"`);
   }
   return [...new Set(events)];
@@ -62,10 +60,9 @@ export function patternsMatching(type: string): string[] {
   return out;
 }
 
-/** True when one of `patterns` matches `type` (same rule as {@link patternsMatching}). */
+/** True when one of `patterns` matches `type` (the runtime's rule, which {@link patternsMatching} enumerates). */
 export function matches(patterns: string[], type: string): boolean {
-  const wanted = new Set(patternsMatching(type));
-  return patterns.some((p) => wanted.has(p));
+  return patterns.some((p) => eventMatches(p, type));
 }
 
 /** `rate_limit_per_second`: 0 (the service default) up to `max`. */

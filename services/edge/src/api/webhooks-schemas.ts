@@ -79,7 +79,7 @@ export const publishEventBody = z.strictObject(
   {
     type: z
       .string({ error: "must be a string" })
-      .regex(EVENT_TYPE_RE, { error: 'must be an event type: dot-separated segments of [A-Za-z0-9_-], e.g. "order.created"' })
+      .regex(EVENT_TYPE_RE, { error: 'must be an event type: dot-separated segments of [a-z0-9_-], e.g. "order.created"' })
       .refine((t) => !isSystemEventType(t), { error: "is a system event type that only DataHub may emit" }),
     data: z.record(z.string(), z.json(), { error: "must be a JSON object" }),
     idempotencyKey: z
