@@ -25,6 +25,7 @@ function decide(req: ratelimit.CheckRequest): CheckResponseInit {
 const impl = {
   check: async (req: ratelimit.CheckRequest) => decide(req),
   checkBatch: async (req: ratelimit.CheckBatchRequest) => ({ responses: req.requests.map(decide) }),
+  checkBatchStream: async (m: ratelimit.CheckBatchStreamRequest) => ({ id: m.id, batch: { responses: (m.batch?.requests ?? []).map(decide) } }),
 };
 
 async function serveGrpcJs(): Promise<number> {
@@ -35,7 +36,13 @@ async function serveGrpcJs(): Promise<number> {
 }
 
 async function serveConnect(): Promise<number> {
-  const handler = connectNodeAdapter({ routes: (router) => router.service(ratelimit.RateLimitService, impl) });
+  const connectImpl = {
+    ...impl,
+    async *checkBatchStream(reqs: AsyncIterable<ratelimit.CheckBatchStreamRequest>) {
+      for await (const m of reqs) yield impl.checkBatchStream(m);
+    },
+  };
+  const handler = connectNodeAdapter({ routes: (router) => router.service(ratelimit.RateLimitService, connectImpl) });
   const server = http2.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();

@@ -43,6 +43,8 @@ export interface RunningStack {
   edgeUrl: string;
   /** /metrics URL of the process that runs the edge. */
   edgeMetricsUrl: string;
+  /** host:port of the gRPC server of the process that runs the services (all in one only). */
+  grpcAddr?: string;
   processes: BenchChild[];
   stop(): Promise<void>;
 }
@@ -175,6 +177,7 @@ export async function startAllInOne(env: StackEnv): Promise<RunningStack> {
   const stack: RunningStack = {
     edgeUrl: `http://127.0.0.1:${edge}`,
     edgeMetricsUrl: `http://127.0.0.1:${metrics}/metrics`,
+    grpcAddr: `127.0.0.1:${grpc}`,
     processes: [child],
     stop: () => child.stop(20_000),
   };

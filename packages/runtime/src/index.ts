@@ -12,6 +12,8 @@ export * from "./grpc/definition";
 export * from "./grpc/errors";
 export * from "./grpc/server";
 export * from "./grpc/client";
+export { StreamExchange, ExchangeError, unwrapExchange, type StreamExchangeOptions } from "./grpc/stream-exchange";
+export { answerExchange, type ExchangeAnswer } from "./grpc/stream-serve";
 export * from "./scopes";
 export * from "./event-types";
 export * from "./channels";

@@ -1,7 +1,7 @@
-import { GrpcStatus, RpcError, withTimeout, type Logger, type ServiceImpl } from "@datahub/runtime";
+import { answerExchange, GrpcStatus, RpcError, withTimeout, type Logger, type ServiceImpl } from "@datahub/runtime";
 import { audit } from "@datahub/proto";
 import type { GenService } from "@bufbuild/protobuf/codegenv2";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { encodeCursor } from "./cursor";
 import { toRpcError } from "./errors";
 import { MAX_BATCH, normalizeRecord, parseGetLog, parseLogQuery, parseUsageQuery } from "./validate";
@@ -52,7 +52,7 @@ export function createAuditService(store: LogStore, opts: AuditServiceOptions): 
     }
   };
 
-  return {
+  const service: ServiceImpl<AuditMethods> = {
     async appendLogs(req) {
       if (req.records.length > MAX_BATCH) {
         throw new RpcError(GrpcStatus.INVALID_ARGUMENT, `records: at most ${MAX_BATCH} per call, got ${req.records.length}`);
@@ -70,6 +70,9 @@ export function createAuditService(store: LogStore, opts: AuditServiceOptions): 
       opts.onInserted?.(accepted);
       return { accepted, rejected };
     },
+
+    // The edge's shipper: each message is one AppendLogs (the stream only saves the call's cost).
+    appendLogsStream: (m, ctx) => answerExchange(m.id, () => service.appendLogs(m.batch ?? create(audit.AppendLogsRequestSchema), ctx)),
 
     async queryLogs(req) {
       const q = parseLogQuery(req);
@@ -90,4 +93,5 @@ export function createAuditService(store: LogStore, opts: AuditServiceOptions): 
       return { buckets: buckets.map(toBucket) };
     },
   };
+  return service;
 }

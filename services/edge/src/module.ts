@@ -4,7 +4,7 @@
  * the pipeline, and serves it on `config.ports.edge`.
  */
 import { audit, auth, ratelimit, webhooks } from "@datahub/proto";
-import { counter, type DatahubModule, tracingEnabled } from "@datahub/runtime";
+import { counter, type DatahubModule, tracingEnabled, unwrapExchange } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
 import { KeyCache } from "./auth/key-cache";
@@ -55,11 +55,13 @@ export const edgeModule: DatahubModule = {
     let lastRateLimitError = 0;
     const batcher = new CheckBatcher({
       // A slow ratelimit service must not stall traffic: a short deadline, then the failure mode.
-      send: (req) =>
-        ratelimitClient.checkBatch(req, {
-          timeoutMs: Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs),
-          links: tracing ? groupLinks(req.requests ?? []) : undefined,
-        }),
+      // Batches ride on one exchange stream (a fifth of a unary call's CPU); with tracing on, each
+      // batch is a unary call instead, so that it gets its span and links.
+      send: (req) => {
+        const timeoutMs = Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs);
+        if (tracing) return ratelimitClient.checkBatch(req, { timeoutMs, links: groupLinks(req.requests ?? []) });
+        return ratelimitClient.checkBatchStream({ batch: req }, { timeoutMs }).then(unwrapExchange);
+      },
       breakerMs: config.ratelimit.breakerMs,
       onError: (err) => {
         // At most one line per 10 s: an outage must not flood the log.
@@ -82,7 +84,8 @@ export const edgeModule: DatahubModule = {
     if (tracing) traceBatches(keys, batcher);
 
     const shipper = new AuditShipper({
-      append: (records) => auditClient.appendLogs({ records }, tracing ? { links: recordLinks(records) } : undefined),
+      append: (records) =>
+        tracing ? auditClient.appendLogs({ records }, { links: recordLinks(records) }) : auditClient.appendLogsStream({ batch: { records } }).then(unwrapExchange),
       batchSize: config.audit.batchSize,
       bufferSize: config.audit.bufferSize,
       flushMs: config.audit.flushMs,

@@ -1,6 +1,6 @@
-import { GrpcStatus, RpcError, type Logger, type ServiceImpl } from "@datahub/runtime";
+import { answerExchange, GrpcStatus, RpcError, type Logger, type ServiceImpl } from "@datahub/runtime";
 import { ratelimit } from "@datahub/proto";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { RateLimitUnavailableError, type RateLimiter } from "./limiter";
 import type { RateLimitMetrics } from "./metrics";
 import type { DecisionOutput, DescriptorInput } from "./types";
@@ -57,7 +57,7 @@ export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics
   };
   const invalidArgument = (err: RateLimitInputError, where = "") => new RpcError(GrpcStatus.INVALID_ARGUMENT, `${where}${err.path}: ${err.reason}`);
 
-  return {
+  const service: ServiceImpl<Service> = {
     async check(req) {
       try {
         const [decisions] = await run([fromRequest(req)]);
@@ -88,5 +88,8 @@ export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics
         return { responses };
       }
     },
+    // The edge's hot path: each message is one CheckBatch (the stream only saves the call's cost).
+    checkBatchStream: (m, ctx) => answerExchange(m.id, () => service.checkBatch(m.batch ?? create(ratelimit.CheckBatchRequestSchema), ctx)),
   };
+  return service;
 }

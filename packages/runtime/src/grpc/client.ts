@@ -4,6 +4,7 @@ import { counter, histogram, LATENCY_BUCKETS } from "../metrics";
 import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { grpcServiceDefinition } from "./definition";
+import { StreamExchange } from "./stream-exchange";
 import { context, endWithError, injectContext, ROOT_CONTEXT, SpanKind, trace, tracer, tracingEnabled, type Link } from "../telemetry/tracing";
 
 /** Per-call options. */
@@ -52,6 +53,8 @@ function clientMetrics(registry: Registry) {
 /**
  * Creates a @grpc/grpc-js client for a protobuf-es service at `address` (`host:port`).
  * One HTTP/2 connection is shared by all calls; keepalive detects a dead peer quickly.
+ * Bidi-streaming methods are exchange streams: each call sends one message and resolves with the
+ * response of the same `id` (see stream-exchange.ts).
  */
 export function createRpcClient<T extends GenServiceMethods>(service: GenService<T>, address: string, opts: RpcClientOptions): RpcClient<T> {
   const Ctor = makeGenericClientConstructor(grpcServiceDefinition(service), service.typeName);
@@ -63,12 +66,33 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
     "grpc.max_reconnect_backoff_ms": 2_000,
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   }) as Client & Record<string, Function>;
-  const out: Record<string, unknown> = { close: () => client.close() };
+  const exchanges: StreamExchange[] = [];
+  const out: Record<string, unknown> = {
+    close: () => {
+      for (const x of exchanges) x.close();
+      client.close();
+    },
+  };
   const m = opts.registry !== undefined ? clientMetrics(opts.registry) : undefined;
   for (const method of service.methods) {
     const name = method.localName;
     const spanName = `${service.typeName}/${method.name}`;
     const labels = { service: service.typeName, method: method.name };
+    if (method.methodKind === "bidi_streaming") {
+      // An exchange stream: called like a unary method, each call one message pair on a shared
+      // stream (stream-exchange.ts). Counted per exchange; no span per exchange.
+      const exchange = new StreamExchange({
+        open: (md) => client[name]!(md),
+        timeoutMs: opts.timeoutMs,
+        observe: m && ((code, seconds) => {
+          m.seconds.observe(labels, seconds);
+          m.handled.inc({ ...labels, code });
+        }),
+      });
+      exchanges.push(exchange);
+      out[name] = (req: Record<string, unknown>, callOpts?: CallOptions) => exchange.send(req, callOpts?.timeoutMs);
+      continue;
+    }
     const call = (req: unknown, callOpts: CallOptions | undefined, md: Metadata) =>
       new Promise((resolve, reject) => {
         if (callOpts?.metadata) for (const [k, v] of Object.entries(callOpts.metadata)) md.set(k, v);

@@ -11,11 +11,13 @@ import type { ServiceDefinition } from "@grpc/grpc-js";
 export function grpcServiceDefinition<T extends GenServiceMethods>(service: GenService<T>): ServiceDefinition {
   const def: Record<string, ServiceDefinition[string]> = {};
   for (const method of service.methods) {
-    if (method.methodKind !== "unary") throw new Error(`${service.typeName}.${method.name}: only unary RPCs are supported`);
+    // Unary calls, and bidi streams of id-correlated exchanges (stream-exchange.ts); nothing else.
+    const bidi = method.methodKind === "bidi_streaming";
+    if (method.methodKind !== "unary" && !bidi) throw new Error(`${service.typeName}.${method.name}: only unary and bidi-streaming RPCs are supported`);
     def[method.localName] = {
       path: `/${service.typeName}/${method.name}`,
-      requestStream: false,
-      responseStream: false,
+      requestStream: bidi,
+      responseStream: bidi,
       requestSerialize: serializer(method.input),
       requestDeserialize: deserializer(method.input),
       responseSerialize: serializer(method.output),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
@@ -12,6 +12,7 @@ import type { Logger } from "../logger";
 import { Counter, counter, Histogram, histogram, LATENCY_BUCKETS } from "../metrics";
 import { grpcServiceDefinition } from "./definition";
 import { RpcError } from "./errors";
+import { ExchangeStreams } from "./stream-serve";
 import { context, endWithError, extractContext, SpanKind, trace, tracer, tracingEnabled, type Context } from "../telemetry/tracing";
 
 /** What a handler sees besides its request. */
@@ -22,7 +23,11 @@ export interface HandlerContext {
   signal: AbortSignal;
 }
 
-/** Implementation of every method of a generated service, as async functions. */
+/**
+ * Implementation of every method of a generated service, as async functions. A bidi-streaming
+ * method is an exchange stream (stream-serve.ts): its function handles one request message and
+ * returns the response message of the same id.
+ */
 export type ServiceImpl<T extends GenServiceMethods> = {
   [K in keyof T]: (req: MessageShape<T[K]["input"]>, ctx: HandlerContext) => Promise<MessageInitShape<T[K]["output"]>>;
 };
@@ -55,6 +60,7 @@ export class GrpcHost {
   private readonly services = new Set<string>();
   private readonly handled: Counter<"service" | "method" | "code">;
   private readonly seconds: Histogram<"service" | "method">;
+  private readonly exchanges = new ExchangeStreams();
   private boundPort = 0;
 
   constructor(
@@ -83,7 +89,8 @@ export class GrpcHost {
     for (const method of service.methods) {
       const fn = (impl as Record<string, ServiceImpl<T>[keyof T]>)[method.localName];
       if (!fn) throw new Error(`${service.typeName}.${method.name} is not implemented`);
-      handlers[method.localName] = this.wrap(service.typeName, method.name, fn as never);
+      handlers[method.localName] =
+        method.methodKind === "bidi_streaming" ? this.wrapExchanges(service.typeName, method.name, fn as never) : this.wrap(service.typeName, method.name, fn as never);
     }
     this.server.addService(def, handlers);
     this.services.add(service.typeName);
@@ -109,8 +116,12 @@ export class GrpcHost {
     for (const name of this.services) this.health.setStatus(name, s);
   }
 
-  /** Stops accepting calls, lets in-flight calls finish for up to `timeoutMs`, then cancels the rest. */
+  /**
+   * Stops accepting calls, lets in-flight calls finish for up to `timeoutMs`, then cancels the rest.
+   * Exchange streams end as soon as what they have read is answered (clients re-send the rest).
+   */
   async shutdown(timeoutMs: number): Promise<void> {
+    this.exchanges.drainAll();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
@@ -121,6 +132,23 @@ export class GrpcHost {
         resolve();
       });
     });
+  }
+
+  /** An exchange stream: each message handled like a unary call (no span per exchange). */
+  private wrapExchanges(serviceName: string, methodName: string, fn: (req: unknown, ctx: HandlerContext) => Promise<unknown>) {
+    const labels = { service: serviceName, method: methodName };
+    const hooks = {
+      settled: (code: string, secs: number) => {
+        this.seconds.observe(labels, secs);
+        this.handled.inc({ ...labels, code });
+      },
+      failed: (err: unknown) => this.logger.error({ err, rpc: `${serviceName}/${methodName}` }, "rpc handler failed"),
+    };
+    return (call: ServerDuplexStream<unknown, unknown>) => {
+      const md: Record<string, string> = {};
+      for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
+      this.exchanges.serve(call, (req, signal) => fn(req, { metadata: md, signal }), hooks);
+    };
   }
 
   private wrap(serviceName: string, methodName: string, fn: (req: unknown, ctx: HandlerContext) => Promise<unknown>) {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file datahub/audit/v1/audit.proto.
  */
 export const file_datahub_audit_v1_audit: GenFile = /*@__PURE__*/
-  fileDesc("ChxkYXRhaHViL2F1ZGl0L3YxL2F1ZGl0LnByb3RvEhBkYXRhaHViLmF1ZGl0LnYxIrQCCglMb2dSZWNvcmQSEgoKcmVxdWVzdF9pZBgBIAEoCRIYCgx0aW1lc3RhbXBfbXMYAiABKANCAjACEg4KBm1ldGhvZBgDIAEoCRIMCgRwYXRoGAQgASgJEg0KBXJvdXRlGAUgASgJEg4KBnN0YXR1cxgGIAEoDRITCgtkdXJhdGlvbl9tcxgHIAEoARISCgpnYXRld2F5X21zGAggASgBEg4KBmtleV9pZBgJIAEoCRIOCgZvcmdfaWQYCiABKAkSEQoJY2xpZW50X2lwGAsgASgJEhIKCnVzZXJfYWdlbnQYDCABKAkSFAoIYnl0ZXNfaW4YDSABKANCAjACEhUKCWJ5dGVzX291dBgOIAEoA0ICMAISEAoIdHJhY2VfaWQYDyABKAkSDQoFZXJyb3IYECABKAkiQQoRQXBwZW5kTG9nc1JlcXVlc3QSLAoHcmVjb3JkcxgBIAMoCzIbLmRhdGFodWIuYXVkaXQudjEuTG9nUmVjb3JkIjgKEkFwcGVuZExvZ3NSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoDRIQCghyZWplY3RlZBgCIAEoDSKuAQoQUXVlcnlMb2dzUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDgoGa2V5X2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoDRIOCgZtZXRob2QYBCABKAkSEwoLcGF0aF9wcmVmaXgYBSABKAkSEwoHZnJvbV9tcxgGIAEoA0ICMAISEQoFdG9fbXMYByABKANCAjACEg0KBWxpbWl0GAggASgNEg4KBmN1cnNvchgJIAEoCSJWChFRdWVyeUxvZ3NSZXNwb25zZRIsCgdyZWNvcmRzGAEgAygLMhsuZGF0YWh1Yi5hdWRpdC52MS5Mb2dSZWNvcmQSEwoLbmV4dF9jdXJzb3IYAiABKAkiMwoNR2V0TG9nUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCSI9Cg5HZXRMb2dSZXNwb25zZRIrCgZyZWNvcmQYASABKAsyGy5kYXRhaHViLmF1ZGl0LnYxLkxvZ1JlY29yZCKNAQoPR2V0VXNhZ2VSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSEwoHZnJvbV9tcxgDIAEoA0ICMAISEQoFdG9fbXMYBCABKANCAjACEjIKC2dyYW51bGFyaXR5GAUgASgOMh0uZGF0YWh1Yi5hdWRpdC52MS5HcmFudWxhcml0eSKIAQoLVXNhZ2VCdWNrZXQSFQoJYnVja2V0X21zGAEgASgDQgIwAhIUCghyZXF1ZXN0cxgCIAEoBEICMAISEgoGZXJyb3JzGAMgASgEQgIwAhIYCgxyYXRlX2xpbWl0ZWQYBCABKARCAjACEg4KBnA1MF9tcxgFIAEoARIOCgZwOTVfbXMYBiABKAEiQgoQR2V0VXNhZ2VSZXNwb25zZRIuCgdidWNrZXRzGAEgAygLMh0uZGF0YWh1Yi5hdWRpdC52MS5Vc2FnZUJ1Y2tldCptCgtHcmFudWxhcml0eRIbChdHUkFOVUxBUklUWV9VTlNQRUNJRklFRBAAEhYKEkdSQU5VTEFSSVRZX01JTlVURRABEhQKEEdSQU5VTEFSSVRZX0hPVVIQAhITCg9HUkFOVUxBUklUWV9EQVkQAzLdAgoMQXVkaXRTZXJ2aWNlElcKCkFwcGVuZExvZ3MSIy5kYXRhaHViLmF1ZGl0LnYxLkFwcGVuZExvZ3NSZXF1ZXN0GiQuZGF0YWh1Yi5hdWRpdC52MS5BcHBlbmRMb2dzUmVzcG9uc2USVAoJUXVlcnlMb2dzEiIuZGF0YWh1Yi5hdWRpdC52MS5RdWVyeUxvZ3NSZXF1ZXN0GiMuZGF0YWh1Yi5hdWRpdC52MS5RdWVyeUxvZ3NSZXNwb25zZRJLCgZHZXRMb2cSHy5kYXRhaHViLmF1ZGl0LnYxLkdldExvZ1JlcXVlc3QaIC5kYXRhaHViLmF1ZGl0LnYxLkdldExvZ1Jlc3BvbnNlElEKCEdldFVzYWdlEiEuZGF0YWh1Yi5hdWRpdC52MS5HZXRVc2FnZVJlcXVlc3QaIi5kYXRhaHViLmF1ZGl0LnYxLkdldFVzYWdlUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChxkYXRhaHViL2F1ZGl0L3YxL2F1ZGl0LnByb3RvEhBkYXRhaHViLmF1ZGl0LnYxIrQCCglMb2dSZWNvcmQSEgoKcmVxdWVzdF9pZBgBIAEoCRIYCgx0aW1lc3RhbXBfbXMYAiABKANCAjACEg4KBm1ldGhvZBgDIAEoCRIMCgRwYXRoGAQgASgJEg0KBXJvdXRlGAUgASgJEg4KBnN0YXR1cxgGIAEoDRITCgtkdXJhdGlvbl9tcxgHIAEoARISCgpnYXRld2F5X21zGAggASgBEg4KBmtleV9pZBgJIAEoCRIOCgZvcmdfaWQYCiABKAkSEQoJY2xpZW50X2lwGAsgASgJEhIKCnVzZXJfYWdlbnQYDCABKAkSFAoIYnl0ZXNfaW4YDSABKANCAjACEhUKCWJ5dGVzX291dBgOIAEoA0ICMAISEAoIdHJhY2VfaWQYDyABKAkSDQoFZXJyb3IYECABKAkiQQoRQXBwZW5kTG9nc1JlcXVlc3QSLAoHcmVjb3JkcxgBIAMoCzIbLmRhdGFodWIuYXVkaXQudjEuTG9nUmVjb3JkIjgKEkFwcGVuZExvZ3NSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoDRIQCghyZWplY3RlZBgCIAEoDSJZChdBcHBlbmRMb2dzU3RyZWFtUmVxdWVzdBIKCgJpZBgBIAEoBBIyCgViYXRjaBgCIAEoCzIjLmRhdGFodWIuYXVkaXQudjEuQXBwZW5kTG9nc1JlcXVlc3QihgEKGEFwcGVuZExvZ3NTdHJlYW1SZXNwb25zZRIKCgJpZBgBIAEoBBIzCgViYXRjaBgCIAEoCzIkLmRhdGFodWIuYXVkaXQudjEuQXBwZW5kTG9nc1Jlc3BvbnNlEhIKCmVycm9yX2NvZGUYAyABKA0SFQoNZXJyb3JfbWVzc2FnZRgEIAEoCSKuAQoQUXVlcnlMb2dzUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDgoGa2V5X2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoDRIOCgZtZXRob2QYBCABKAkSEwoLcGF0aF9wcmVmaXgYBSABKAkSEwoHZnJvbV9tcxgGIAEoA0ICMAISEQoFdG9fbXMYByABKANCAjACEg0KBWxpbWl0GAggASgNEg4KBmN1cnNvchgJIAEoCSJWChFRdWVyeUxvZ3NSZXNwb25zZRIsCgdyZWNvcmRzGAEgAygLMhsuZGF0YWh1Yi5hdWRpdC52MS5Mb2dSZWNvcmQSEwoLbmV4dF9jdXJzb3IYAiABKAkiMwoNR2V0TG9nUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCSI9Cg5HZXRMb2dSZXNwb25zZRIrCgZyZWNvcmQYASABKAsyGy5kYXRhaHViLmF1ZGl0LnYxLkxvZ1JlY29yZCKNAQoPR2V0VXNhZ2VSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSEwoHZnJvbV9tcxgDIAEoA0ICMAISEQoFdG9fbXMYBCABKANCAjACEjIKC2dyYW51bGFyaXR5GAUgASgOMh0uZGF0YWh1Yi5hdWRpdC52MS5HcmFudWxhcml0eSKIAQoLVXNhZ2VCdWNrZXQSFQoJYnVja2V0X21zGAEgASgDQgIwAhIUCghyZXF1ZXN0cxgCIAEoBEICMAISEgoGZXJyb3JzGAMgASgEQgIwAhIYCgxyYXRlX2xpbWl0ZWQYBCABKARCAjACEg4KBnA1MF9tcxgFIAEoARIOCgZwOTVfbXMYBiABKAEiQgoQR2V0VXNhZ2VSZXNwb25zZRIuCgdidWNrZXRzGAEgAygLMh0uZGF0YWh1Yi5hdWRpdC52MS5Vc2FnZUJ1Y2tldCptCgtHcmFudWxhcml0eRIbChdHUkFOVUxBUklUWV9VTlNQRUNJRklFRBAAEhYKEkdSQU5VTEFSSVRZX01JTlVURRABEhQKEEdSQU5VTEFSSVRZX0hPVVIQAhITCg9HUkFOVUxBUklUWV9EQVkQAzLMAwoMQXVkaXRTZXJ2aWNlElcKCkFwcGVuZExvZ3MSIy5kYXRhaHViLmF1ZGl0LnYxLkFwcGVuZExvZ3NSZXF1ZXN0GiQuZGF0YWh1Yi5hdWRpdC52MS5BcHBlbmRMb2dzUmVzcG9uc2USbQoQQXBwZW5kTG9nc1N0cmVhbRIpLmRhdGFodWIuYXVkaXQudjEuQXBwZW5kTG9nc1N0cmVhbVJlcXVlc3QaKi5kYXRhaHViLmF1ZGl0LnYxLkFwcGVuZExvZ3NTdHJlYW1SZXNwb25zZSgBMAESVAoJUXVlcnlMb2dzEiIuZGF0YWh1Yi5hdWRpdC52MS5RdWVyeUxvZ3NSZXF1ZXN0GiMuZGF0YWh1Yi5hdWRpdC52MS5RdWVyeUxvZ3NSZXNwb25zZRJLCgZHZXRMb2cSHy5kYXRhaHViLmF1ZGl0LnYxLkdldExvZ1JlcXVlc3QaIC5kYXRhaHViLmF1ZGl0LnYxLkdldExvZ1Jlc3BvbnNlElEKCEdldFVzYWdlEiEuZGF0YWh1Yi5hdWRpdC52MS5HZXRVc2FnZVJlcXVlc3QaIi5kYXRhaHViLmF1ZGl0LnYxLkdldFVzYWdlUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * @generated from message datahub.audit.v1.LogRecord
@@ -155,6 +155,66 @@ export const AppendLogsResponseSchema: GenMessage<AppendLogsResponse> = /*@__PUR
   messageDesc(file_datahub_audit_v1_audit, 2);
 
 /**
+ * @generated from message datahub.audit.v1.AppendLogsStreamRequest
+ */
+export type AppendLogsStreamRequest = Message<"datahub.audit.v1.AppendLogsStreamRequest"> & {
+  /**
+   * Chosen by the client, unique among its batches in flight on the stream.
+   *
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: datahub.audit.v1.AppendLogsRequest batch = 2;
+   */
+  batch?: AppendLogsRequest | undefined;
+};
+
+/**
+ * Describes the message datahub.audit.v1.AppendLogsStreamRequest.
+ * Use `create(AppendLogsStreamRequestSchema)` to create a new message.
+ */
+export const AppendLogsStreamRequestSchema: GenMessage<AppendLogsStreamRequest> = /*@__PURE__*/
+  messageDesc(file_datahub_audit_v1_audit, 3);
+
+/**
+ * @generated from message datahub.audit.v1.AppendLogsStreamResponse
+ */
+export type AppendLogsStreamResponse = Message<"datahub.audit.v1.AppendLogsStreamResponse"> & {
+  /**
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * Set when error_code is 0 (OK).
+   *
+   * @generated from field: datahub.audit.v1.AppendLogsResponse batch = 2;
+   */
+  batch?: AppendLogsResponse | undefined;
+
+  /**
+   * The gRPC status code the unary AppendLogs would have failed with (e.g. 14 UNAVAILABLE).
+   *
+   * @generated from field: uint32 error_code = 3;
+   */
+  errorCode: number;
+
+  /**
+   * @generated from field: string error_message = 4;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message datahub.audit.v1.AppendLogsStreamResponse.
+ * Use `create(AppendLogsStreamResponseSchema)` to create a new message.
+ */
+export const AppendLogsStreamResponseSchema: GenMessage<AppendLogsStreamResponse> = /*@__PURE__*/
+  messageDesc(file_datahub_audit_v1_audit, 4);
+
+/**
  * Filters are ANDed; zero values mean "no filter". Results are newest first.
  * from_ms is inclusive, to_ms exclusive. limit: 0 means 50, at most 1000.
  *
@@ -212,7 +272,7 @@ export type QueryLogsRequest = Message<"datahub.audit.v1.QueryLogsRequest"> & {
  * Use `create(QueryLogsRequestSchema)` to create a new message.
  */
 export const QueryLogsRequestSchema: GenMessage<QueryLogsRequest> = /*@__PURE__*/
-  messageDesc(file_datahub_audit_v1_audit, 3);
+  messageDesc(file_datahub_audit_v1_audit, 5);
 
 /**
  * @generated from message datahub.audit.v1.QueryLogsResponse
@@ -234,7 +294,7 @@ export type QueryLogsResponse = Message<"datahub.audit.v1.QueryLogsResponse"> & 
  * Use `create(QueryLogsResponseSchema)` to create a new message.
  */
 export const QueryLogsResponseSchema: GenMessage<QueryLogsResponse> = /*@__PURE__*/
-  messageDesc(file_datahub_audit_v1_audit, 4);
+  messageDesc(file_datahub_audit_v1_audit, 6);
 
 /**
  * @generated from message datahub.audit.v1.GetLogRequest
@@ -256,7 +316,7 @@ export type GetLogRequest = Message<"datahub.audit.v1.GetLogRequest"> & {
  * Use `create(GetLogRequestSchema)` to create a new message.
  */
 export const GetLogRequestSchema: GenMessage<GetLogRequest> = /*@__PURE__*/
-  messageDesc(file_datahub_audit_v1_audit, 5);
+  messageDesc(file_datahub_audit_v1_audit, 7);
 
 /**
  * @generated from message datahub.audit.v1.GetLogResponse
@@ -273,7 +333,7 @@ export type GetLogResponse = Message<"datahub.audit.v1.GetLogResponse"> & {
  * Use `create(GetLogResponseSchema)` to create a new message.
  */
 export const GetLogResponseSchema: GenMessage<GetLogResponse> = /*@__PURE__*/
-  messageDesc(file_datahub_audit_v1_audit, 6);
+  messageDesc(file_datahub_audit_v1_audit, 8);
 
 /**
  * Usage from the per-minute rollups. from_ms/to_ms default to the last 24 hours and are widened
@@ -315,7 +375,7 @@ export type GetUsageRequest = Message<"datahub.audit.v1.GetUsageRequest"> & {
  * Use `create(GetUsageRequestSchema)` to create a new message.
  */
 export const GetUsageRequestSchema: GenMessage<GetUsageRequest> = /*@__PURE__*/
-  messageDesc(file_datahub_audit_v1_audit, 7);
+  messageDesc(file_datahub_audit_v1_audit, 9);
 
 /**
  * @generated from message datahub.audit.v1.UsageBucket
@@ -357,7 +417,7 @@ export type UsageBucket = Message<"datahub.audit.v1.UsageBucket"> & {
  * Use `create(UsageBucketSchema)` to create a new message.
  */
 export const UsageBucketSchema: GenMessage<UsageBucket> = /*@__PURE__*/
-  messageDesc(file_datahub_audit_v1_audit, 8);
+  messageDesc(file_datahub_audit_v1_audit, 10);
 
 /**
  * @generated from message datahub.audit.v1.GetUsageResponse
@@ -374,7 +434,7 @@ export type GetUsageResponse = Message<"datahub.audit.v1.GetUsageResponse"> & {
  * Use `create(GetUsageResponseSchema)` to create a new message.
  */
 export const GetUsageResponseSchema: GenMessage<GetUsageResponse> = /*@__PURE__*/
-  messageDesc(file_datahub_audit_v1_audit, 9);
+  messageDesc(file_datahub_audit_v1_audit, 11);
 
 /**
  * @generated from enum datahub.audit.v1.Granularity
@@ -422,6 +482,17 @@ export const AuditService: GenService<{
     methodKind: "unary";
     input: typeof AppendLogsRequestSchema;
     output: typeof AppendLogsResponseSchema;
+  },
+  /**
+   * AppendLogs calls multiplexed over one long-lived stream (each request message is one
+   * AppendLogs, answered by the response with the same id), as RateLimitService.CheckBatchStream.
+   *
+   * @generated from rpc datahub.audit.v1.AuditService.AppendLogsStream
+   */
+  appendLogsStream: {
+    methodKind: "bidi_streaming";
+    input: typeof AppendLogsStreamRequestSchema;
+    output: typeof AppendLogsStreamResponseSchema;
   },
   /**
    * @generated from rpc datahub.audit.v1.AuditService.QueryLogs

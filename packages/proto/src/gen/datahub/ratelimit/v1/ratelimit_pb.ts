@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file datahub/ratelimit/v1/ratelimit.proto.
  */
 export const file_datahub_ratelimit_v1_ratelimit: GenFile = /*@__PURE__*/
-  fileDesc("CiRkYXRhaHViL3JhdGVsaW1pdC92MS9yYXRlbGltaXQucHJvdG8SFGRhdGFodWIucmF0ZWxpbWl0LnYxIkUKDENoZWNrUmVxdWVzdBI1CgtkZXNjcmlwdG9ycxgBIAMoCzIgLmRhdGFodWIucmF0ZWxpbWl0LnYxLkRlc2NyaXB0b3IiiQEKCkRlc2NyaXB0b3ISCwoDa2V5GAEgASgJEhEKBWxpbWl0GAIgASgEQgIwAhIVCgl3aW5kb3dfbXMYAyABKARCAjACEhAKBGNvc3QYBCABKARCAjACEjIKCWFsZ29yaXRobRgFIAEoDjIfLmRhdGFodWIucmF0ZWxpbWl0LnYxLkFsZ29yaXRobSJTCg1DaGVja1Jlc3BvbnNlEjEKCWRlY2lzaW9ucxgBIAMoCzIeLmRhdGFodWIucmF0ZWxpbWl0LnYxLkRlY2lzaW9uEg8KB2ludmFsaWQYAiABKAkifQoIRGVjaXNpb24SDwoHYWxsb3dlZBgBIAEoCBIRCgVsaW1pdBgCIAEoBEICMAISFQoJcmVtYWluaW5nGAMgASgEQgIwAhIaCg5yZXNldF9hZnRlcl9tcxgEIAEoBEICMAISGgoOcmV0cnlfYWZ0ZXJfbXMYBSABKARCAjACIkkKEUNoZWNrQmF0Y2hSZXF1ZXN0EjQKCHJlcXVlc3RzGAEgAygLMiIuZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tSZXF1ZXN0IkwKEkNoZWNrQmF0Y2hSZXNwb25zZRI2CglyZXNwb25zZXMYASADKAsyIy5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja1Jlc3BvbnNlKo8BCglBbGdvcml0aG0SGQoVQUxHT1JJVEhNX1VOU1BFQ0lGSUVEEAASGQoVQUxHT1JJVEhNX1NMSURJTkdfTE9HEAESEgoOQUxHT1JJVEhNX0dDUkEQAhIcChhBTEdPUklUSE1fU0xJRElOR19XSU5ET1cQAxIaChZBTEdPUklUSE1fRklYRURfV0lORE9XEAQyxQEKEFJhdGVMaW1pdFNlcnZpY2USUAoFQ2hlY2sSIi5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja1JlcXVlc3QaIy5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja1Jlc3BvbnNlEl8KCkNoZWNrQmF0Y2gSJy5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja0JhdGNoUmVxdWVzdBooLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("CiRkYXRhaHViL3JhdGVsaW1pdC92MS9yYXRlbGltaXQucHJvdG8SFGRhdGFodWIucmF0ZWxpbWl0LnYxIkUKDENoZWNrUmVxdWVzdBI1CgtkZXNjcmlwdG9ycxgBIAMoCzIgLmRhdGFodWIucmF0ZWxpbWl0LnYxLkRlc2NyaXB0b3IiiQEKCkRlc2NyaXB0b3ISCwoDa2V5GAEgASgJEhEKBWxpbWl0GAIgASgEQgIwAhIVCgl3aW5kb3dfbXMYAyABKARCAjACEhAKBGNvc3QYBCABKARCAjACEjIKCWFsZ29yaXRobRgFIAEoDjIfLmRhdGFodWIucmF0ZWxpbWl0LnYxLkFsZ29yaXRobSJTCg1DaGVja1Jlc3BvbnNlEjEKCWRlY2lzaW9ucxgBIAMoCzIeLmRhdGFodWIucmF0ZWxpbWl0LnYxLkRlY2lzaW9uEg8KB2ludmFsaWQYAiABKAkifQoIRGVjaXNpb24SDwoHYWxsb3dlZBgBIAEoCBIRCgVsaW1pdBgCIAEoBEICMAISFQoJcmVtYWluaW5nGAMgASgEQgIwAhIaCg5yZXNldF9hZnRlcl9tcxgEIAEoBEICMAISGgoOcmV0cnlfYWZ0ZXJfbXMYBSABKARCAjACIkkKEUNoZWNrQmF0Y2hSZXF1ZXN0EjQKCHJlcXVlc3RzGAEgAygLMiIuZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tSZXF1ZXN0IkwKEkNoZWNrQmF0Y2hSZXNwb25zZRI2CglyZXNwb25zZXMYASADKAsyIy5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja1Jlc3BvbnNlIl0KF0NoZWNrQmF0Y2hTdHJlYW1SZXF1ZXN0EgoKAmlkGAEgASgEEjYKBWJhdGNoGAIgASgLMicuZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tCYXRjaFJlcXVlc3QiigEKGENoZWNrQmF0Y2hTdHJlYW1SZXNwb25zZRIKCgJpZBgBIAEoBBI3CgViYXRjaBgCIAEoCzIoLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hSZXNwb25zZRISCgplcnJvcl9jb2RlGAMgASgNEhUKDWVycm9yX21lc3NhZ2UYBCABKAkqjwEKCUFsZ29yaXRobRIZChVBTEdPUklUSE1fVU5TUEVDSUZJRUQQABIZChVBTEdPUklUSE1fU0xJRElOR19MT0cQARISCg5BTEdPUklUSE1fR0NSQRACEhwKGEFMR09SSVRITV9TTElESU5HX1dJTkRPVxADEhoKFkFMR09SSVRITV9GSVhFRF9XSU5ET1cQBDK8AgoQUmF0ZUxpbWl0U2VydmljZRJQCgVDaGVjaxIiLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrUmVxdWVzdBojLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrUmVzcG9uc2USXwoKQ2hlY2tCYXRjaBInLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hSZXF1ZXN0GiguZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tCYXRjaFJlc3BvbnNlEnUKEENoZWNrQmF0Y2hTdHJlYW0SLS5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja0JhdGNoU3RyZWFtUmVxdWVzdBouLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hTdHJlYW1SZXNwb25zZSgBMAFiBnByb3RvMw");
 
 /**
  * @generated from message datahub.ratelimit.v1.CheckRequest
@@ -190,6 +190,66 @@ export const CheckBatchResponseSchema: GenMessage<CheckBatchResponse> = /*@__PUR
   messageDesc(file_datahub_ratelimit_v1_ratelimit, 5);
 
 /**
+ * @generated from message datahub.ratelimit.v1.CheckBatchStreamRequest
+ */
+export type CheckBatchStreamRequest = Message<"datahub.ratelimit.v1.CheckBatchStreamRequest"> & {
+  /**
+   * Chosen by the client, unique among its batches in flight on the stream.
+   *
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from field: datahub.ratelimit.v1.CheckBatchRequest batch = 2;
+   */
+  batch?: CheckBatchRequest | undefined;
+};
+
+/**
+ * Describes the message datahub.ratelimit.v1.CheckBatchStreamRequest.
+ * Use `create(CheckBatchStreamRequestSchema)` to create a new message.
+ */
+export const CheckBatchStreamRequestSchema: GenMessage<CheckBatchStreamRequest> = /*@__PURE__*/
+  messageDesc(file_datahub_ratelimit_v1_ratelimit, 6);
+
+/**
+ * @generated from message datahub.ratelimit.v1.CheckBatchStreamResponse
+ */
+export type CheckBatchStreamResponse = Message<"datahub.ratelimit.v1.CheckBatchStreamResponse"> & {
+  /**
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * Set when error_code is 0 (OK).
+   *
+   * @generated from field: datahub.ratelimit.v1.CheckBatchResponse batch = 2;
+   */
+  batch?: CheckBatchResponse | undefined;
+
+  /**
+   * The gRPC status code the unary CheckBatch would have failed with (e.g. 14 UNAVAILABLE).
+   *
+   * @generated from field: uint32 error_code = 3;
+   */
+  errorCode: number;
+
+  /**
+   * @generated from field: string error_message = 4;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message datahub.ratelimit.v1.CheckBatchStreamResponse.
+ * Use `create(CheckBatchStreamResponseSchema)` to create a new message.
+ */
+export const CheckBatchStreamResponseSchema: GenMessage<CheckBatchStreamResponse> = /*@__PURE__*/
+  messageDesc(file_datahub_ratelimit_v1_ratelimit, 7);
+
+/**
  * @generated from enum datahub.ratelimit.v1.Algorithm
  */
 export enum Algorithm {
@@ -257,6 +317,20 @@ export const RateLimitService: GenService<{
     methodKind: "unary";
     input: typeof CheckBatchRequestSchema;
     output: typeof CheckBatchResponseSchema;
+  },
+  /**
+   * CheckBatch calls multiplexed over one long-lived stream: each request message is one
+   * CheckBatch, answered by the response message with the same id (answers may come in any
+   * order). A message costs one HTTP/2 DATA frame instead of a whole call, about a fifth of the
+   * CPU (docs/architecture.md, "Batch streams"). A batch that fails as a whole is answered with
+   * error_code set; a broken stream fails every batch still waiting on it.
+   *
+   * @generated from rpc datahub.ratelimit.v1.RateLimitService.CheckBatchStream
+   */
+  checkBatchStream: {
+    methodKind: "bidi_streaming";
+    input: typeof CheckBatchStreamRequestSchema;
+    output: typeof CheckBatchStreamResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_datahub_ratelimit_v1_ratelimit, 0);
