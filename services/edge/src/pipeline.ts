@@ -132,9 +132,10 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       const key = keyFromHeaders(req.headers);
       if (key === undefined || !isWellFormedApiKey(key)) return unauthenticated(req, res);
       const pending = keys.lookup(key);
-      if (strictAnonymous && pending instanceof Promise) {
-        // Not a cached key: an IP already over its anonymous limit is refused before verification,
-        // so guessed keys get the same 429 whether valid or not (docs/ratelimiting.md).
+      if (strictAnonymous && pending instanceof Promise && !keys.verifiedBefore(key)) {
+        // A key this edge never verified: an IP already over its anonymous limit is refused before
+        // verification, so guessed keys get the same 429 whether valid or not (docs/ratelimiting.md).
+        // A key verified earlier and merely being re-verified is not a guess: it is not held back.
         const blocked = limits.cached(anonymousPolicies(ctx.clientIp, table.defaults.anonymousRateLimit));
         if (blocked !== undefined && refused(res, blocked)) return;
       }

@@ -79,3 +79,16 @@ test("entries are keyed by the key's SHA-256, never by the key itself", async ()
   expect(dump).not.toContain(key);
   expect(dump).not.toContain(key.slice(3));
 });
+
+test("verifiedBefore: true for a valid key held past its freshness, false for unknown, invalidated or expired keys", async () => {
+  const { backend, cache, clock } = setup();
+  const key = backend.addKey();
+  expect(cache.verifiedBefore(key)).toBe(false); // never verified
+  await cache.lookup(key);
+  clock.advance(700_000); // past the 600 s freshness: the next lookup re-verifies
+  expect(cache.lookup(key)).toBeInstanceOf(Promise);
+  expect(cache.verifiedBefore(key)).toBe(true);
+  applyInvalidation(cache, hashApiKey(key));
+  expect(cache.verifiedBefore(key)).toBe(false);
+  expect(cache.verifiedBefore("dh_" + "b".repeat(38))).toBe(false);
+});

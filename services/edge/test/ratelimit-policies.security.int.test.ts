@@ -21,7 +21,8 @@ routes:
 defaults:
   anonymousRateLimit: { limit: 3, windowSeconds: 60 }
 `,
-    env: { DATAHUB_RATELIMIT_STRICT_ANONYMOUS: "true" },
+    // A short freshness, so the last test can show a verified key being re-verified is not held back.
+    env: { DATAHUB_RATELIMIT_STRICT_ANONYMOUS: "true", DATAHUB_AUTH_CACHE_TTL_MS: "300" },
   });
 }, 60_000);
 
@@ -71,6 +72,9 @@ it("an IP over its anonymous limit cannot tell valid from invalid keys the edge 
   expect(invalidGuess.status).toBe(429);
   expect(validGuess.json.type).toBe(invalidGuess.json.type);
   expect(validGuess.headers["ratelimit-policy"]).toBe('"anonymous";q=3;w=60');
-  // A key the edge already verified is not held back by its IP's anonymous limit.
+  // A key the edge already verified is not held back by its IP's anonymous limit, not even while
+  // its entry, past its freshness, is being verified again.
+  expect((await send(stack.edgeUrl, "GET", "/echo", { key: cached.key })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 400));
   expect((await send(stack.edgeUrl, "GET", "/echo", { key: cached.key })).status).toBe(200);
 });

@@ -110,6 +110,15 @@ export class KeyCache {
     return pending;
   }
 
+  /**
+   * True when this edge has verified `key` as valid and the entry is still held (past its
+   * freshness, being re-verified, but not expired or invalidated). Used off the hot path only.
+   */
+  verifiedBefore(key: string): boolean {
+    const entry = this.lru.peek(hashApiKey(key));
+    return entry !== undefined && entry.principal !== undefined && this.now() < entry.expiresAt;
+  }
+
   /** Drops the entry of one key hash (an invalidation message). */
   invalidate(hash: string): void {
     this.epoch++;
