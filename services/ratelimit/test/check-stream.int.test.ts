@@ -15,17 +15,15 @@ import {
   GrpcHost,
   GrpcStatus,
   RpcError,
-  startRunner,
   StreamExchange,
   unwrapExchange,
-  type RpcClient,
   type Runner,
 } from "@datahub/runtime";
-import { captureLogger, eventually, freePort, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
-import { ratelimitModule } from "../src/index";
+import { captureLogger, eventually, freePort, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
+import { startRateLimitService, type RateLimitClient } from "./service-harness";
 import { deleteKeys } from "./redis-helpers";
 
-type Client = RpcClient<typeof ratelimit.RateLimitService.method>;
+type Client = RateLimitClient;
 const prefix = `rlstream${uniqueSuffix()}`;
 const redis = new Redis(TEST_REDIS_URL);
 const { logger } = captureLogger("warn");
@@ -39,13 +37,7 @@ describe("CheckBatchStream against the ratelimit service and Redis", () => {
   let client: Client;
 
   beforeAll(async () => {
-    const env = await testEnv({
-      databaseUrl: "postgres://postgres@127.0.0.1/unused",
-      redisPrefix: prefix,
-      extra: { DATAHUB_TARGET: "ratelimit", DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS: "1000" },
-    });
-    runner = await startRunner({ config: testConfig(env), modules: [ratelimitModule], logger });
-    client = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 5000 });
+    ({ runner, client } = await startRateLimitService(prefix, logger));
   });
 
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { ratelimit } from "@datahub/proto";
 import { createRpcClient, startRunner, type RpcClient, type Runner } from "@datahub/runtime";
 import { captureLogger, freePort, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
 import { ratelimitModule } from "../src/index";
+import { startRateLimitService } from "./service-harness";
 import { deleteKeys } from "./redis-helpers";
 
 type Client = RpcClient<typeof ratelimit.RateLimitService.method>;
@@ -31,15 +32,8 @@ const failure = (p: Promise<unknown>) =>
   );
 
 beforeAll(async () => {
-  // A roomy command timeout here: this suite checks semantics on a shared 2-core machine;
-  // the failure suite below runs with the production default.
-  const env = await testEnv({
-    databaseUrl: "postgres://postgres@127.0.0.1/unused",
-    redisPrefix: prefix,
-    extra: { DATAHUB_TARGET: "ratelimit", DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS: "1000" },
-  });
-  runner = await startRunner({ config: testConfig(env), modules: [ratelimitModule], logger });
-  client = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 5000 });
+  // A roomy command timeout here; the failure suite below runs with the production default.
+  ({ runner, client } = await startRateLimitService(prefix, logger));
 });
 
 afterAll(async () => {
