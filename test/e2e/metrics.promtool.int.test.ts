@@ -112,7 +112,10 @@ it("split mode: each process's /metrics passes promtool; OTEL_SDK_DISABLED expor
     expectFamilies(edgeText, EDGE_METRICS);
     expectFamilies(servicesText, SERVICE_METRICS);
     expect(servicesText).toMatch(/datahub_grpc_server_handled_total\{service="datahub.auth.v1.AuthService",method="VerifyKey",code="OK"\} [1-9]/);
-    expect(edgeText).toMatch(/datahub_grpc_client_handled_total\{service="datahub.ratelimit.v1.RateLimitService",method="CheckBatch",code="OK"\} [1-9]/);
+    // Tracing off: the edge's batches go as exchanges on the streams, counted per exchange on both ends.
+    expect(edgeText).toMatch(/datahub_grpc_client_handled_total\{service="datahub.ratelimit.v1.RateLimitService",method="CheckBatchStream",code="OK"\} [1-9]/);
+    expect(servicesText).toMatch(/datahub_grpc_server_handled_total\{service="datahub.ratelimit.v1.RateLimitService",method="CheckBatchStream",code="OK"\} [1-9]/);
+    expect(edgeText).not.toMatch(/method="CheckBatch",code=/);
 
     // Tracing stayed off: the start-up line says why, and the receiver got nothing.
     expect(edge.output()).toContain('"tracing":"off (OTEL_SDK_DISABLED=true)"');
