@@ -39,7 +39,11 @@ export const edgeModule: DatahubModule = {
     // webhooks service is down those answer 503 / drop the event; the rest of the edge is unaffected.
     const webhooksClient = ctx.client(webhooks.WebhookService, config.addresses.webhooks);
 
-    const routes = await RoutesSource.create({ path: config.configPath, logger: log });
+    const routes = await RoutesSource.create({
+      path: config.configPath,
+      logger: log,
+      rateLimitCaps: { maxLogLimit: config.ratelimit.maxLogLimit, defaultAlgorithm: config.ratelimit.defaultAlgorithm },
+    });
 
     const tracing = tracingEnabled();
     const keys = new KeyCache({

@@ -60,3 +60,43 @@ test("a bad file on reload is logged and the previous table stays in service", a
     source.close();
   }
 });
+
+describe("sliding-log policies above the cap are refused at load (the service would never enforce them)", () => {
+  const caps = { maxLogLimit: 10_000, defaultAlgorithm: "sliding-log" };
+  const load = (yaml: string, c = caps) => {
+    const file = join(mkdtempSync(join(tmpdir(), "datahub-caps-")), "datahub.yaml");
+    writeFileSync(file, yaml);
+    return loadRoutesConfig(file, c);
+  };
+
+  test.each([
+    [route("rateLimit: { limit: 10001, windowSeconds: 60, algorithm: sliding-log }"), /routes\[1\]\.rateLimit\.limit: must be at most 10000 for sliding-log .* got 10001$/],
+    [route("rateLimit: { limit: 20000, windowSeconds: 60 }"), /routes\[1\]\.rateLimit\.limit: must be at most 10000/], // the default algorithm is the sliding log
+    ["defaults:\n  rateLimit: { limit: 50000, windowSeconds: 60 }\n", /defaults\.rateLimit\.limit: must be at most 10000/],
+    ["defaults:\n  anonymousRateLimit: { limit: 50000, windowSeconds: 60 }\n", /defaults\.anonymousRateLimit\.limit: must be at most 10000/],
+  ])("%j", async (yaml, message) => {
+    await expect(load(yaml)).rejects.toThrow(message);
+  });
+
+  test("the O(1) algorithms, a raised cap, or another default algorithm take any limit", async () => {
+    expect((await load(route("rateLimit: { limit: 1000000, windowSeconds: 60, algorithm: gcra }"))).routes[1]!.rateLimit!.limit).toBe(1_000_000);
+    expect((await load(route("rateLimit: { limit: 50000, windowSeconds: 60 }"), { maxLogLimit: 100_000, defaultAlgorithm: "sliding-log" })).routes).toHaveLength(2);
+    expect((await load(route("rateLimit: { limit: 50000, windowSeconds: 60 }"), { maxLogLimit: 10_000, defaultAlgorithm: "gcra" })).routes).toHaveLength(2);
+  });
+
+  test("a reload that breaks the cap keeps the previous table", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "datahub-caps-"));
+    const file = join(dir, "datahub.yaml");
+    writeFileSync(file, route("rateLimit: { limit: 100, windowSeconds: 60 }"));
+    const { logger, lines } = captureLogger("info");
+    const source = await RoutesSource.create({ path: file, logger, rateLimitCaps: caps, debounceMs: 10_000 });
+    try {
+      writeFileSync(file, route("rateLimit: { limit: 99999, windowSeconds: 60 }"));
+      expect(await source.reload()).toBe(false);
+      expect(source.current.routes.find((r) => r.name === "b")!.rateLimit!.limit).toBe(100);
+      expect(JSON.stringify(lines)).toContain("must be at most 10000 for sliding-log");
+    } finally {
+      source.close();
+    }
+  });
+});

@@ -120,6 +120,33 @@ export function validateRoutesConfig(raw: unknown): RoutesConfig {
   return { routes, defaults: parsed.data.defaults };
 }
 
+/** What the ratelimit service accepts, so that a policy is refused at load rather than never enforced. */
+export interface RateLimitCaps {
+  /** `config.ratelimit.maxLogLimit`: the largest sliding-log limit. */
+  maxLogLimit: number;
+  /** `config.ratelimit.defaultAlgorithm`: what an unset `algorithm` means. */
+  defaultAlgorithm: string;
+}
+
+/**
+ * Refuses a sliding-log policy above the cap (the ratelimit service would answer every check of it
+ * as invalid, so the route would run unlimited); throws RoutesConfigError naming the field.
+ */
+export function checkRateLimitCaps(config: RoutesConfig, caps: RateLimitCaps): RoutesConfig {
+  const policies: Array<[string, RateLimitPolicy | undefined]> = [
+    ...config.routes.map((r, i): [string, RateLimitPolicy | undefined] => [`routes[${i}].rateLimit`, r.rateLimit]),
+    ["defaults.rateLimit", config.defaults.rateLimit],
+    ["defaults.anonymousRateLimit", config.defaults.anonymousRateLimit],
+  ];
+  for (const [field, p] of policies) {
+    if (p === undefined || (p.algorithm || caps.defaultAlgorithm) !== "sliding-log" || p.limit <= caps.maxLogLimit) continue;
+    throw new RoutesConfigError(
+      `${field}.limit: must be at most ${caps.maxLogLimit} for sliding-log (memory grows with the limit; DATAHUB_RATELIMIT_MAX_LOG_LIMIT), got ${p.limit}`,
+    );
+  }
+  return config;
+}
+
 /** Parses YAML text and validates it. */
 export function parseRoutesConfig(text: string): RoutesConfig {
   let raw: unknown;
@@ -135,7 +162,7 @@ export function parseRoutesConfig(text: string): RoutesConfig {
  * Reads and validates a datahub.yaml.
  * @throws RoutesConfigError whose message names the file and the bad field.
  */
-export async function loadRoutesConfig(path: string): Promise<RoutesConfig> {
+export async function loadRoutesConfig(path: string, caps?: RateLimitCaps): Promise<RoutesConfig> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -143,7 +170,8 @@ export async function loadRoutesConfig(path: string): Promise<RoutesConfig> {
     throw new RoutesConfigError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    return parseRoutesConfig(text);
+    const config = parseRoutesConfig(text);
+    return caps === undefined ? config : checkRateLimitCaps(config, caps);
   } catch (err) {
     throw new RoutesConfigError(`${path}: ${(err as Error).message}`);
   }

@@ -6,7 +6,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "@datahub/runtime";
-import { DEFAULT_ROUTES_CONFIG, loadRoutesConfig } from "./routes-config";
+import { DEFAULT_ROUTES_CONFIG, loadRoutesConfig, type RateLimitCaps } from "./routes-config";
 import { RouteTable } from "./route-table";
 
 /** Options for {@link RoutesSource}. */
@@ -14,6 +14,8 @@ export interface RoutesSourceOptions {
   /** datahub.yaml path; undefined = built-in defaults and no routes. */
   path: string | undefined;
   logger: Logger;
+  /** When set, sliding-log policies above the cap are refused at load and reload. */
+  rateLimitCaps?: RateLimitCaps;
   /** Called after every successful swap (e.g. to retire unused upstream pools). */
   onChange?: (table: RouteTable) => void;
   /** Debounce of file-change events (default 100 ms). */
@@ -34,7 +36,7 @@ export class RoutesSource {
 
   /** Loads the file (throwing a RoutesConfigError naming the bad field) and starts watching it. */
   static async create(opts: RoutesSourceOptions): Promise<RoutesSource> {
-    const table = new RouteTable(opts.path ? await loadRoutesConfig(opts.path) : DEFAULT_ROUTES_CONFIG);
+    const table = new RouteTable(opts.path ? await loadRoutesConfig(opts.path, opts.rateLimitCaps) : DEFAULT_ROUTES_CONFIG);
     const source = new RoutesSource(opts, table);
     if (opts.path) source.watch(opts.path);
     opts.logger.info({ routes: table.routes.map((r) => r.name), config: opts.path ?? null }, "proxy routes loaded");
@@ -47,7 +49,7 @@ export class RoutesSource {
     const run = async (): Promise<boolean> => {
       if (!this.opts.path) return false;
       try {
-        const next = new RouteTable(await loadRoutesConfig(this.opts.path));
+        const next = new RouteTable(await loadRoutesConfig(this.opts.path, this.opts.rateLimitCaps));
         this.current = next;
         this.opts.onChange?.(next);
         this.opts.logger.info({ routes: next.routes.map((r) => r.name) }, "proxy routes reloaded");
