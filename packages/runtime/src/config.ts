@@ -202,6 +202,7 @@ const envSchema = z.object({
   DATAHUB_WEBHOOKS_DISABLE_AFTER_MS: int(432000000, 1),
   DATAHUB_WEBHOOKS_SWEEP_MS: int(5000, 1),
   DATAHUB_WEBHOOKS_SWEEP_OVERDUE_MS: int(60000, 0),
+  DATAHUB_WEBHOOKS_RETENTION_DAYS: int(30, 1),
   DATAHUB_WEBHOOKS_MAX_PAYLOAD_BYTES: int(262144, 1),
   DATAHUB_WEBHOOKS_DEFAULT_RATE_PER_SECOND: int(0, 0),
   DATAHUB_WEBHOOKS_MAX_RATE_PER_SECOND: int(10000, 1),
@@ -266,6 +267,8 @@ export interface WebhooksConfig {
   sweepMs: number;
   /** A pending delivery this far past its due time is re-enqueued even if it was queued (lost Redis). */
   sweepOverdueMs: number;
+  /** Events older than this whose deliveries are all finished are deleted, with their deliveries and attempts. */
+  retentionMs: number;
   /** Largest accepted event `data`, as JSON bytes. */
   maxPayloadBytes: number;
   /** Deliveries per second per endpoint when the endpoint sets 0; 0 means unlimited. */
@@ -359,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableAfterMs: e.DATAHUB_WEBHOOKS_DISABLE_AFTER_MS,
       sweepMs: e.DATAHUB_WEBHOOKS_SWEEP_MS,
       sweepOverdueMs: e.DATAHUB_WEBHOOKS_SWEEP_OVERDUE_MS,
+      retentionMs: e.DATAHUB_WEBHOOKS_RETENTION_DAYS * 86_400_000,
       maxPayloadBytes: e.DATAHUB_WEBHOOKS_MAX_PAYLOAD_BYTES,
       defaultRatePerSecond: e.DATAHUB_WEBHOOKS_DEFAULT_RATE_PER_SECOND,
       maxRatePerSecond: e.DATAHUB_WEBHOOKS_MAX_RATE_PER_SECOND,

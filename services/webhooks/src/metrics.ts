@@ -11,6 +11,7 @@ export interface WebhookMetrics {
   deliveries: Counter<"outcome">;
   duration: Histogram;
   sweeperEnqueued: Counter;
+  eventsPurged: Counter;
   published: Counter;
 }
 
@@ -40,6 +41,10 @@ export function webhookMetrics(registry: Registry, depth: () => Promise<number>)
       name: "datahub_webhook_delivery_duration_seconds",
       help: "Duration of one webhook delivery attempt (request sent to answer read).",
       buckets: DELIVERY_BUCKETS,
+    }),
+    eventsPurged: counter(registry, {
+      name: "datahub_webhook_events_purged_total",
+      help: "Events deleted by retention (DATAHUB_WEBHOOKS_RETENTION_DAYS), with their deliveries and attempts.",
     }),
     sweeperEnqueued: counter(registry, {
       name: "datahub_webhook_sweeper_enqueued_total",

@@ -104,6 +104,8 @@ export const webhooksModule: DatahubModule = {
       overdueMs: wh.sweepOverdueMs,
       logger,
       onEnqueued: (n) => metrics.sweeperEnqueued.inc(n),
+      retentionMs: wh.retentionMs,
+      onPurged: (n) => metrics.eventsPurged.inc(n),
     });
 
     ctx.grpc.addService(

@@ -11,6 +11,12 @@ export interface SweeperOptions {
   /** Deliveries enqueued per pass (the next pass takes the rest). */
   batchSize?: number;
   onEnqueued?(n: number): void;
+  /** Retention: finished events older than this are deleted (with deliveries and attempts). */
+  retentionMs?: number;
+  /** How often retention runs (default 1 h); the first pass runs it too. */
+  purgeEveryMs?: number;
+  onPurged?(n: number): void;
+  now?: () => number;
   logger: Logger;
 }
 
@@ -18,6 +24,8 @@ export interface SweeperOptions {
 export interface Sweeper {
   /** One pass now; resolves with the number of deliveries enqueued. */
   runNow(): Promise<number>;
+  /** Retention now; resolves with the number of events deleted. */
+  purgeNow(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -26,6 +34,7 @@ export interface Sweeper {
  * never queued (Redis down at publish, a crash between commit and enqueue, RetryDelivery while
  * Redis was down) or that are long overdue (a Redis that lost its data). Enqueueing is by job id =
  * delivery id, so a delivery still in the queue is not duplicated; several replicas may sweep.
+ * Every `purgeEveryMs` a pass also applies retention, in batches, oldest events first.
  */
 export function startSweeper(opts: SweeperOptions): Sweeper {
   const batch = opts.batchSize ?? 1000;
@@ -57,12 +66,42 @@ export function startSweeper(opts: SweeperOptions): Sweeper {
     return total;
   };
 
-  const runNow = () => (running ??= pass().finally(() => (running = undefined)));
+  const now = opts.now ?? Date.now;
+  let lastPurge = -Infinity;
+  const purge = async (): Promise<number> => {
+    if (opts.retentionMs === undefined) return 0;
+    lastPurge = now();
+    let total = 0;
+    try {
+      for (;;) {
+        const n = await opts.store.purgeEvents(new Date(now() - opts.retentionMs), batch);
+        total += n;
+        if (n < batch || stopped) break;
+      }
+    } catch (err) {
+      opts.logger.warn({ err: { message: (err as Error).message } }, "webhook retention pass failed; will retry");
+    }
+    if (total > 0) {
+      opts.onPurged?.(total);
+      opts.logger.info({ events: total }, "webhook retention deleted old events");
+    }
+    return total;
+  };
+  const every = opts.purgeEveryMs ?? 3_600_000;
+
+  const runNow = () =>
+    (running ??= pass()
+      .then(async (n) => {
+        if (now() - lastPurge >= every) await purge();
+        return n;
+      })
+      .finally(() => (running = undefined)));
   const timer = setInterval(() => void runNow(), opts.intervalMs);
   timer.unref();
 
   return {
     runNow,
+    purgeNow: purge,
     async stop() {
       stopped = true;
       clearInterval(timer);

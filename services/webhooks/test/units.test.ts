@@ -9,6 +9,8 @@ import { nextDelayMs, parseRetryAfter } from "../src/retry-policy";
 import { newSecret, signatureHeader } from "../src/signing";
 import { checkEndpointUrl, forbiddenReason, guardedLookup, parseAllowList } from "../src/ssrf";
 import { matches, patternsMatching, validatePatterns } from "../src/validation";
+import { startSweeper } from "../src/sweeper";
+import { captureLogger } from "@datahub/runtime/testing";
 
 describe("forbiddenReason", () => {
   const none = parseAllowList([]);
@@ -114,4 +116,48 @@ it("Batcher coalesces concurrent calls into one run and propagates failures to e
   expect(runs).toEqual([[1, 2, 3]]);
   const failing = new Batcher<number, number>(async () => Promise.reject(new Error("db down")));
   await expect(Promise.all([failing.call(1), failing.call(2)])).rejects.toThrow("db down");
+});
+
+describe("sweeper retention scheduling", () => {
+  it("purges on the first pass, not again within purgeEveryMs, and in batches until fewer than a batch remain", async () => {
+    let clock = 1_000_000;
+    const cutoffs: number[] = [];
+    let left = 2_500; // events to delete: batches of 1000, 1000, 500
+    const store = {
+      dueDeliveries: async () => [],
+      markEnqueued: async () => {},
+      purgeEvents: async (before: Date, limit: number) => {
+        cutoffs.push(before.getTime());
+        const n = Math.min(left, limit);
+        left -= n;
+        return n;
+      },
+    };
+    const purged: number[] = [];
+    const sweeper = startSweeper({
+      store: store as never,
+      queue: { enqueue: async () => {} } as never,
+      intervalMs: 3_600_000,
+      overdueMs: 0,
+      retentionMs: 30 * 86_400_000,
+      purgeEveryMs: 3_600_000,
+      onPurged: (n) => purged.push(n),
+      now: () => clock,
+      logger: captureLogger("warn").logger,
+    });
+    try {
+      await sweeper.runNow();
+      expect(purged).toEqual([2_500]);
+      expect(cutoffs).toEqual([clock - 30 * 86_400_000, clock - 30 * 86_400_000, clock - 30 * 86_400_000]);
+      clock += 3_599_999;
+      await sweeper.runNow();
+      expect(cutoffs).toHaveLength(3); // within the hour: no retention pass
+      clock += 1;
+      await sweeper.runNow();
+      expect(cutoffs).toHaveLength(4);
+      expect(purged).toEqual([2_500]); // nothing left: no count, no log line
+    } finally {
+      await sweeper.stop();
+    }
+  });
 });

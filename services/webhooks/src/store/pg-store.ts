@@ -394,4 +394,17 @@ export class PgWebhookStore implements WebhookStore {
     );
     return rows.map((r) => r.id as string);
   }
+
+  async purgeEvents(before: Date, limit: number): Promise<number> {
+    // Oldest first through events_created_at; an event with a pending delivery is kept (still in flight).
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM webhooks.events WHERE id IN (
+         SELECT e.id FROM webhooks.events e
+         WHERE e.created_at < $1
+           AND NOT EXISTS (SELECT 1 FROM webhooks.deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+         ORDER BY e.created_at LIMIT $2)`,
+      [before, limit],
+    );
+    return rowCount ?? 0;
+  }
 }

@@ -133,4 +133,9 @@ export interface WebhookStore {
    * `overdueMs` past due (lost from Redis). Enqueueing refreshes `enqueued_at`, so each pass moves on.
    */
   dueDeliveries(overdueMs: number, limit: number): Promise<string[]>;
+  /**
+   * Retention: deletes up to `limit` events created before `before` that have no pending delivery,
+   * with their deliveries and attempts (ON DELETE CASCADE). Resolves with the events deleted.
+   */
+  purgeEvents(before: Date, limit: number): Promise<number>;
 }
