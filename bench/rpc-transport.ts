@@ -3,7 +3,9 @@
  *   node --import tsx bench/rpc-transport.ts
  * (a) @grpc/grpc-js client → grpc-js server (the runtime's createRpcClient and GrpcHost),
  * (b) connect-node gRPC client → the same grpc-js server,
- * (c) connect-node gRPC client → connect-node server (connectNodeAdapter on node:http2).
+ * (c) connect-node gRPC client → connect-node server (connectNodeAdapter on node:http2),
+ * (d) the grpc-js client's exchange stream (CheckBatchStream: each call one message pair on an open
+ *     stream) → the same grpc-js server — what the edge's hot path uses.
  * Each with the same protobuf-es messages — a Check with one descriptor and a CheckBatch of 64
  * groups — 64 calls in flight (throughput) and one at a time (latency). The server runs in a child
  * process on 127.0.0.1; RPC_BENCH_SECONDS (default 4) bounds each measurement, RPC_BENCH_ROUNDS
@@ -15,7 +17,7 @@ import { fromJson } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ratelimit } from "@datahub/proto";
-import { createRpcClient } from "@datahub/runtime";
+import { createRpcClient, unwrapExchange } from "@datahub/runtime";
 import { spawnChild } from "./children";
 import { fmt, markdownTable, quantile } from "./stats";
 import { codeVersion, machineFacts, writeSection } from "./report";
@@ -44,6 +46,16 @@ interface Caller {
 function grpcJsCaller(port: number): Caller {
   const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000 });
   return { check: () => c.check(CHECK), batch: () => c.checkBatch(BATCH), close: () => c.close() };
+}
+
+/** The edge's hot path: each call one exchange on the CheckBatchStream stream (runtime's stream-exchange.ts). */
+function grpcJsStreamCaller(port: number): Caller {
+  const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000 });
+  return {
+    check: () => c.checkBatchStream({ batch: { requests: [CHECK] } }).then(unwrapExchange),
+    batch: () => c.checkBatchStream({ batch: BATCH }).then(unwrapExchange),
+    close: () => c.close(),
+  };
 }
 
 function connectCaller(port: number): Caller {
@@ -100,6 +112,8 @@ const CASES = [
   { id: "a", label: "grpc-js client → grpc-js server", server: "grpc-js", client: grpcJsCaller },
   { id: "b", label: "connect-node client → grpc-js server", server: "grpc-js", client: connectCaller },
   { id: "c", label: "connect-node client → connect-node server", server: "connect", client: connectCaller },
+  // Same payloads as exchanges on one open stream: "Check ×1" is a CheckBatch of one group.
+  { id: "d", label: "grpc-js exchange stream → grpc-js server", server: "grpc-js", client: grpcJsStreamCaller },
 ] as const;
 
 /** Per (case, payload): the best of the rounds (highest calls/s, lowest latencies, lowest CPU). */

@@ -1,8 +1,8 @@
 /**
  * Client side of an "exchange stream": unary request/response pairs multiplexed over one
- * long-lived bidi gRPC stream, correlated by the messages' `id` field. On these machines a unary
- * grpc-js call costs 450–900 µs of CPU (client and server together) and a message on an open
- * stream 50–170 µs (docs/architecture.md, "Batch streams"), so the edge's hot-path batches
+ * long-lived bidi gRPC stream, correlated by the messages' `id` field. A message on an open stream
+ * costs the client a fifth to a half of a unary grpc-js call's CPU and allows 2–5x the calls/s
+ * (bench/rpc-transport.ts; docs/architecture.md, "Batch streams"), so the edge's hot-path batches
  * (CheckBatch, AppendLogs) ride on streams.
  *
  * Semantics, per exchange: resolves with the response of the same id; rejects with

@@ -321,8 +321,8 @@ export const RateLimitService: GenService<{
   /**
    * CheckBatch calls multiplexed over one long-lived stream: each request message is one
    * CheckBatch, answered by the response message with the same id (answers may come in any
-   * order). A message costs one HTTP/2 DATA frame instead of a whole call, about a fifth of the
-   * CPU (docs/architecture.md, "Batch streams"). A batch that fails as a whole is answered with
+   * order). A message costs one HTTP/2 DATA frame instead of a whole call: a fifth to a half of
+   * the client's CPU (docs/architecture.md, "Batch streams"). A batch that fails as a whole is answered with
    * error_code set; a broken stream fails every batch still waiting on it.
    *
    * @generated from rpc datahub.ratelimit.v1.RateLimitService.CheckBatchStream
