@@ -57,15 +57,14 @@ export const edgeModule: DatahubModule = {
     const subscriber = subscribeInvalidations(config, keys, log);
 
     let lastRateLimitError = 0;
+    // A slow ratelimit service must not stall traffic: a short deadline, then the failure mode.
+    const checkTimeoutMs = Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs);
     const batcher = new CheckBatcher({
-      // A slow ratelimit service must not stall traffic: a short deadline, then the failure mode.
-      // Batches ride on one exchange stream (a fifth of a unary call's CPU); with tracing on, each
-      // batch is a unary call instead, so that it gets its span and links.
-      send: (req) => {
-        const timeoutMs = Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs);
-        if (tracing) return ratelimitClient.checkBatch(req, { timeoutMs, links: groupLinks(req.requests ?? []) });
-        return ratelimitClient.checkBatchStream({ batch: req }, { timeoutMs }).then(unwrapExchange);
-      },
+      // Batches ride on one exchange stream (docs/architecture.md, "Batch streams"); with tracing
+      // on, each batch is a unary call instead, so that it gets its span and links.
+      send: tracing
+        ? (req) => ratelimitClient.checkBatch(req, { timeoutMs: checkTimeoutMs, links: groupLinks(req.requests ?? []) })
+        : (req) => ratelimitClient.checkBatchStream({ batch: req }, { timeoutMs: checkTimeoutMs }).then(unwrapExchange),
       breakerMs: config.ratelimit.breakerMs,
       onError: (err) => {
         // At most one line per 10 s: an outage must not flood the log.
@@ -88,8 +87,9 @@ export const edgeModule: DatahubModule = {
     if (tracing) traceBatches(keys, batcher);
 
     const shipper = new AuditShipper({
-      append: (records) =>
-        tracing ? auditClient.appendLogs({ records }, { links: recordLinks(records) }) : auditClient.appendLogsStream({ batch: { records } }).then(unwrapExchange),
+      append: tracing
+        ? (records) => auditClient.appendLogs({ records }, { links: recordLinks(records) })
+        : (records) => auditClient.appendLogsStream({ batch: { records } }).then(unwrapExchange),
       batchSize: config.audit.batchSize,
       bufferSize: config.audit.bufferSize,
       flushMs: config.audit.flushMs,

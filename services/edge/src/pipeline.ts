@@ -8,7 +8,7 @@
  * cache hit, and one shared CheckBatch RPC per event-loop turn for rate limits.
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
-import { context, hasAllScopes, isWellFormedApiKey, requestIdFrom, tracingEnabled, type Config, type Health, type Logger } from "@datahub/runtime";
+import { context, hashApiKey, hasAllScopes, isWellFormedApiKey, requestIdFrom, tracingEnabled, type Config, type Health, type Logger } from "@datahub/runtime";
 import type { ratelimit } from "@datahub/proto";
 import type { Principal, RequestContext } from "./context";
 import type { EdgeRequest, EdgeResponse } from "./exchange";
@@ -131,8 +131,10 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     } else {
       const key = keyFromHeaders(req.headers);
       if (key === undefined || !isWellFormedApiKey(key)) return unauthenticated(req, res);
-      const pending = keys.lookup(key);
-      if (strictAnonymous && pending instanceof Promise && !keys.verifiedBefore(key)) {
+      // One SHA-256 per request: the cache lookup and the strict-anonymous check share it.
+      const hash = hashApiKey(key);
+      const pending = keys.lookup(key, hash);
+      if (strictAnonymous && pending instanceof Promise && !keys.verifiedBefore(key, hash)) {
         // A key this edge never verified: an IP already over its anonymous limit is refused before
         // verification, so guessed keys get the same 429 whether valid or not (docs/ratelimiting.md).
         // A key verified earlier and merely being re-verified is not a guess: it is not held back.

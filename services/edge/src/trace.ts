@@ -108,7 +108,7 @@ export function recordLinks(records: readonly object[]): Link[] {
 }
 
 /** Remembers the active request span for the rate-limit group it queues. */
-export function noteGroup(descriptors: object): void {
+function noteGroup(descriptors: object): void {
   const sc = activeSpanContext();
   if (sc !== undefined) groupSpans.set(descriptors, sc);
 }
@@ -129,7 +129,7 @@ export function verifyInSpan<T>(verify: () => Promise<T>): Promise<T> {
 }
 
 /** After a key-cache lookup that returned a promise: link this request to the flight it joined. */
-export function noteVerifyWaiter(pending: Promise<unknown>): void {
+function noteVerifyWaiter(pending: Promise<unknown>): void {
   if (startedVerify !== undefined) {
     // This lookup started the flight (the span is its child already).
     verifySpans.set(pending, startedVerify);
@@ -148,8 +148,8 @@ export function noteVerifyWaiter(pending: Promise<unknown>): void {
  */
 export function traceBatches(keys: KeyCache, limits: CheckBatcher): void {
   const lookup = keys.lookup.bind(keys);
-  keys.lookup = (key) => {
-    const result = lookup(key);
+  keys.lookup = (key, hash) => {
+    const result = lookup(key, hash);
     if (result instanceof Promise) noteVerifyWaiter(result);
     return result;
   };

@@ -18,7 +18,7 @@ import { orgQuery, publishEventBody } from "./webhooks-schemas";
  * Client idempotency keys live in their own namespace, so a caller cannot pre-empt (and thereby
  * suppress) a system event whose idempotency key it can guess, such as `ratelimit.exceeded:…`.
  */
-export const USER_IDEMPOTENCY_PREFIX = "user:";
+const USER_IDEMPOTENCY_PREFIX = "user:";
 
 /** Routes of `/v1/events`. */
 export function eventsRouter(deps: ManagementApiDeps): Router {

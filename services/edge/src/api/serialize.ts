@@ -16,7 +16,8 @@ function isoFromMs(ms: number | bigint): string {
   return new Date(Number(ms)).toISOString();
 }
 
-const nullIfEmpty = (s: string): string | null => (s === "" ? null : s);
+/** "" (proto3's absent string) as JSON null. */
+export const nullIfEmpty = (s: string): string | null => (s === "" ? null : s);
 
 /** JSON shape of an org. */
 export interface OrgJson {

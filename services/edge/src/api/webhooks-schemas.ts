@@ -15,7 +15,7 @@ const MAX_DESCRIPTION_BYTES = 1024;
 const MAX_PATTERNS = 100;
 
 /** An absolute http(s) URL without a fragment. Other schemes (file:, gopher:, ...) are refused here. */
-export const webhookUrlSchema = z
+const webhookUrlSchema = z
   .string({ error: "must be a string" })
   .max(MAX_URL, { error: `must be at most ${MAX_URL} characters` })
   .refine(
@@ -31,7 +31,7 @@ export const webhookUrlSchema = z
   );
 
 /** Subscribed patterns: `*`, exact types or `prefix.*`; at least one; duplicates removed. */
-export const eventPatternsSchema = z
+const eventPatternsSchema = z
   .array(
     z.string({ error: "must be a string" }).regex(EVENT_PATTERN_RE, { error: 'must be "*", an event type such as "order.created", or a prefix such as "order.*"' }),
     { error: "must be an array of event types or patterns" },
@@ -41,12 +41,12 @@ export const eventPatternsSchema = z
   .transform((e) => [...new Set(e)]);
 
 /** Free text of at most 1 KiB (UTF-8). */
-export const descriptionSchema = z
+const descriptionSchema = z
   .string({ error: "must be a string" })
   .refine((d) => Buffer.byteLength(d, "utf8") <= MAX_DESCRIPTION_BYTES, { error: `must be at most ${MAX_DESCRIPTION_BYTES} bytes` });
 
 /** Deliveries per second to one endpoint. */
-export const rateLimitPerSecondSchema = z
+const rateLimitPerSecondSchema = z
   .int({ error: "must be an integer from 1 to 1000" })
   .min(1, { error: "must be an integer from 1 to 1000" })
   .max(1000, { error: "must be an integer from 1 to 1000" });

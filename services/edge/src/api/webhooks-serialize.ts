@@ -4,16 +4,15 @@
  * secret is added only by the create and rotate handlers.
  */
 import { webhooks } from "@datahub/proto";
-import { isoOrNull } from "./serialize";
+import { isoOrNull, nullIfEmpty } from "./serialize";
 
-const nullIfEmpty = (s: string): string | null => (s === "" ? null : s);
 const nullIfZero = (n: number): number | null => (n === 0 ? null : n);
 
 /** Endpoint status as JSON. */
-export type EndpointStatusJson = "enabled" | "disabled";
+type EndpointStatusJson = "enabled" | "disabled";
 
 /** Lowercase endpoint status; an unset status reads as enabled (the service default). */
-export function endpointStatusJson(s: webhooks.EndpointStatus): EndpointStatusJson {
+function endpointStatusJson(s: webhooks.EndpointStatus): EndpointStatusJson {
   return s === webhooks.EndpointStatus.DISABLED ? "disabled" : "enabled";
 }
 

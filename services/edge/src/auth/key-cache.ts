@@ -86,9 +86,9 @@ export class KeyCache {
   /**
    * Authenticates a well-formed key. Returns synchronously on a fresh cache entry (the hot path
    * allocates no promise), else a promise that settles after (at most one shared) VerifyKey RPC.
+   * `hash` is the key's SHA-256, when the caller already has it.
    */
-  lookup(key: string): AuthResult | Promise<AuthResult> {
-    const hash = hashApiKey(key);
+  lookup(key: string, hash = hashApiKey(key)): AuthResult | Promise<AuthResult> {
     const entry = this.lru.get(hash);
     const now = this.now();
     if (entry !== undefined) {
@@ -114,8 +114,8 @@ export class KeyCache {
    * True when this edge has verified `key` as valid and the entry is still held (past its
    * freshness, being re-verified, but not expired or invalidated). Used off the hot path only.
    */
-  verifiedBefore(key: string): boolean {
-    const entry = this.lru.peek(hashApiKey(key));
+  verifiedBefore(key: string, hash = hashApiKey(key)): boolean {
+    const entry = this.lru.peek(hash);
     return entry !== undefined && entry.principal !== undefined && this.now() < entry.expiresAt;
   }
 

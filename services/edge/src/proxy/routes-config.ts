@@ -132,7 +132,7 @@ export interface RateLimitCaps {
  * Refuses a sliding-log policy above the cap (the ratelimit service would answer every check of it
  * as invalid, so the route would run unlimited); throws RoutesConfigError naming the field.
  */
-export function checkRateLimitCaps(config: RoutesConfig, caps: RateLimitCaps): RoutesConfig {
+function checkRateLimitCaps(config: RoutesConfig, caps: RateLimitCaps): RoutesConfig {
   const policies: Array<[string, RateLimitPolicy | undefined]> = [
     ...config.routes.map((r, i): [string, RateLimitPolicy | undefined] => [`routes[${i}].rateLimit`, r.rateLimit]),
     ["defaults.rateLimit", config.defaults.rateLimit],

@@ -84,6 +84,8 @@ export class RateLimitGate {
    * learn whether guessed keys are valid (docs/ratelimiting.md).
    */
   cached(group: PolicyGroup, now = this.cache.now()): Verdict | undefined {
+    // Usually nothing is over its limit: skip building and hashing the lookup keys.
+    if (this.cache.size === 0) return undefined;
     const ds = group.descriptors;
     for (let i = 0; i < ds.length; i++) {
       const x = ds[i]!;
