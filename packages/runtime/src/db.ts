@@ -88,3 +88,32 @@ export async function migrate(opts: MigrateOptions): Promise<string[]> {
   if (applied.length) opts.logger.info({ schema: opts.schema, migrations: applied.map((m) => m.name) }, "migrations applied");
   return applied.map((m) => m.name);
 }
+
+/**
+ * Runs `fn` inside BEGIN … COMMIT on one pooled client; on failure rolls back and rethrows. A
+ * checked-out client emits 'error' when its connection dies (an unhandled event would crash the
+ * process; the failing query rejects anyway), so a listener records it, and a client whose
+ * connection broke or could not roll back is destroyed instead of returned to the pool.
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken = err);
+  client.on("error", onError);
+  try {
+    await client.query("BEGIN");
+    const out = await fn(client);
+    await client.query("COMMIT");
+    return out;
+  } catch (err) {
+    try {
+      await client.query("ROLLBACK");
+    } catch {
+      broken ??= err as Error;
+    }
+    throw err;
+  } finally {
+    client.off("error", onError);
+    client.release(broken);
+  }
+}

@@ -1,3 +1,5 @@
+import { GrpcStatus, RpcError } from "./grpc/errors";
+
 /**
  * One answer, for every service, to "did this Postgres call fail because the database cannot
  * serve right now?" — such failures become gRPC UNAVAILABLE so callers retry or fail over (the edge
@@ -36,4 +38,15 @@ export function isPgUnavailable(err: unknown): boolean {
   if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isPgUnavailable)) return true;
   const message = typeof e.message === "string" ? e.message : "";
   return UNAVAILABLE_MESSAGES.some((re) => re.test(message));
+}
+
+/**
+ * What a Postgres-backed RPC handler's failure becomes on the wire: deliberate RpcErrors pass
+ * through, database outages and timeouts become UNAVAILABLE ("<database> database unavailable;
+ * retry later"), anything else is returned as is and becomes INTERNAL.
+ */
+export function pgToRpcError(err: unknown, database: string): unknown {
+  if (err instanceof RpcError) return err;
+  if (isPgUnavailable(err)) return new RpcError(GrpcStatus.UNAVAILABLE, `${database} database unavailable; retry later`);
+  return err;
 }

@@ -1,9 +1,8 @@
-import { answerExchange, GrpcStatus, RpcError, withTimeout, type Logger, type ServiceImpl } from "@datahub/runtime";
+import { answerExchange, GrpcStatus, pgToRpcError, RpcError, withTimeout, type Logger, type ServiceImpl } from "@datahub/runtime";
 import { audit } from "@datahub/proto";
 import type { GenService } from "@bufbuild/protobuf/codegenv2";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { encodeCursor } from "./cursor";
-import { toRpcError } from "./errors";
 import { MAX_BATCH, normalizeRecord, parseGetLog, parseLogQuery, parseUsageQuery } from "./validate";
 import type { LogEntry, LogStore, UsageBucket } from "./store/types";
 
@@ -48,7 +47,7 @@ export function createAuditService(store: LogStore, opts: AuditServiceOptions): 
     try {
       return await withTimeout(fn(), opts.timeoutMs);
     } catch (err) {
-      throw toRpcError(err);
+      throw pgToRpcError(err, "audit");
     }
   };
 

@@ -72,17 +72,22 @@ export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics
       // policy (say, a sliding-log limit above the cap) must not fail every request of the batch.
       const groups = req.requests.map(fromRequest);
       const invalid = new Map<number, string>();
+      // The request's indexes of the groups being run; undefined while that is all of them (the
+      // usual case, answered without building index arrays).
+      let live: number[] | undefined;
       for (;;) {
-        const live = groups.map((_, i) => i).filter((i) => !invalid.has(i));
         let out: DecisionOutput[][];
         try {
-          out = live.length > 0 ? await run(live.map((i) => groups[i]!)) : [];
+          const running = live === undefined ? groups : live.map((i) => groups[i]!);
+          out = running.length > 0 ? await run(running) : [];
         } catch (err) {
           if (!(err instanceof RateLimitInputError)) throw err;
           if (err.group < 0) throw invalidArgument(err); // the batch itself (e.g. too many groups)
-          invalid.set(live[err.group]!, `${err.path}: ${err.reason}`);
+          invalid.set(live === undefined ? err.group : live[err.group]!, `${err.path}: ${err.reason}`);
+          live = groups.map((_, i) => i).filter((i) => !invalid.has(i));
           continue;
         }
+        if (live === undefined) return { responses: out.map((d) => toResponse(d)) };
         const responses: Array<{ decisions: DecisionInit[]; invalid?: string }> = groups.map((_, i) => ({ decisions: [], invalid: invalid.get(i) }));
         live.forEach((gi, j) => (responses[gi] = toResponse(out[j]!)));
         return { responses };

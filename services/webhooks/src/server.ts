@@ -1,7 +1,7 @@
 import { toJson, type MessageInitShape } from "@bufbuild/protobuf";
 import type { GenService } from "@bufbuild/protobuf/codegenv2";
 import { timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { decodeCursor, encodeCursor, GrpcStatus, isPgUnavailable, newId, RpcError, withTimeout, type Logger, type ServiceImpl } from "@datahub/runtime";
+import { decodeCursor, encodeCursor, GrpcStatus, newId, pgToRpcError, RpcError, withTimeout, type Logger, type ServiceImpl } from "@datahub/runtime";
 import { webhooks } from "@datahub/proto";
 import type { EventPublisher } from "./publisher";
 import type { DeliveryQueue } from "./queue";
@@ -104,9 +104,7 @@ export function createWebhookService(opts: WebhookServiceOptions): ServiceImpl<W
     try {
       return await withTimeout(fn(), opts.timeoutMs);
     } catch (err) {
-      if (err instanceof RpcError) throw err;
-      if (isPgUnavailable(err)) throw new RpcError(GrpcStatus.UNAVAILABLE, "webhooks database unavailable; retry later");
-      throw err;
+      throw pgToRpcError(err, "webhooks");
     }
   };
   const checkUrl = async (url: string): Promise<string> => {

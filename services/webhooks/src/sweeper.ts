@@ -24,8 +24,6 @@ export interface SweeperOptions {
 export interface Sweeper {
   /** One pass now; resolves with the number of deliveries enqueued. */
   runNow(): Promise<number>;
-  /** Retention now; resolves with the number of events deleted. */
-  purgeNow(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -42,23 +40,38 @@ export function startSweeper(opts: SweeperOptions): Sweeper {
   let stopped = false;
   let lastError = "";
 
-  const pass = async (): Promise<number> => {
+  /** Runs `step` (one batch; resolves with how many rows it handled) until a batch comes back short. */
+  const drain = async (step: () => Promise<number>, onError: (message: string) => void): Promise<number> => {
     let total = 0;
     try {
       for (;;) {
+        const n = await step();
+        total += n;
+        if (n < batch || stopped) break;
+      }
+    } catch (err) {
+      onError((err as Error).message);
+    }
+    return total;
+  };
+
+  const pass = async (): Promise<number> => {
+    let failed = false;
+    const total = await drain(
+      async () => {
         const ids = await opts.store.dueDeliveries(opts.overdueMs, batch);
-        if (ids.length === 0) break;
+        if (ids.length === 0) return 0;
         await withTimeout(opts.queue.enqueue(ids), 5000);
         await opts.store.markEnqueued(ids);
-        total += ids.length;
-        if (ids.length < batch || stopped) break;
-      }
-      lastError = "";
-    } catch (err) {
-      const message = (err as Error).message;
-      if (message !== lastError) opts.logger.warn({ err: { message } }, "webhook sweeper pass failed; will retry");
-      lastError = message;
-    }
+        return ids.length;
+      },
+      (message) => {
+        failed = true;
+        if (message !== lastError) opts.logger.warn({ err: { message } }, "webhook sweeper pass failed; will retry");
+        lastError = message;
+      },
+    );
+    if (!failed) lastError = "";
     if (total > 0) {
       opts.onEnqueued?.(total);
       opts.logger.info({ deliveries: total }, "webhook sweeper enqueued deliveries");
@@ -71,16 +84,10 @@ export function startSweeper(opts: SweeperOptions): Sweeper {
   const purge = async (): Promise<number> => {
     if (opts.retentionMs === undefined) return 0;
     lastPurge = now();
-    let total = 0;
-    try {
-      for (;;) {
-        const n = await opts.store.purgeEvents(new Date(now() - opts.retentionMs), batch);
-        total += n;
-        if (n < batch || stopped) break;
-      }
-    } catch (err) {
-      opts.logger.warn({ err: { message: (err as Error).message } }, "webhook retention pass failed; will retry");
-    }
+    const total = await drain(
+      () => opts.store.purgeEvents(new Date(now() - opts.retentionMs!), batch),
+      (message) => opts.logger.warn({ err: { message } }, "webhook retention pass failed; will retry"),
+    );
     if (total > 0) {
       opts.onPurged?.(total);
       opts.logger.info({ events: total }, "webhook retention deleted old events");
@@ -101,7 +108,6 @@ export function startSweeper(opts: SweeperOptions): Sweeper {
 
   return {
     runNow,
-    purgeNow: purge,
     async stop() {
       stopped = true;
       clearInterval(timer);

@@ -4,6 +4,7 @@ import { counter, histogram, LATENCY_BUCKETS } from "../metrics";
 import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { grpcServiceDefinition } from "./definition";
+import { statusName } from "./errors";
 import { StreamExchange } from "./stream-exchange";
 import { context, endWithError, injectContext, ROOT_CONTEXT, SpanKind, trace, tracer, tracingEnabled, type Link } from "../telemetry/tracing";
 
@@ -78,17 +79,16 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
     const name = method.localName;
     const spanName = `${service.typeName}/${method.name}`;
     const labels = { service: service.typeName, method: method.name };
+    const observe =
+      m &&
+      ((code: string, seconds: number) => {
+        m.seconds.observe(labels, seconds);
+        m.handled.inc({ ...labels, code });
+      });
     if (method.methodKind === "bidi_streaming") {
       // An exchange stream: called like a unary method, each call one message pair on a shared
       // stream (stream-exchange.ts). Counted per exchange; no span per exchange.
-      const exchange = new StreamExchange({
-        open: (md) => client[name]!(md),
-        timeoutMs: opts.timeoutMs,
-        observe: m && ((code, seconds) => {
-          m.seconds.observe(labels, seconds);
-          m.handled.inc({ ...labels, code });
-        }),
-      });
+      const exchange = new StreamExchange({ open: (md) => client[name]!(md), timeoutMs: opts.timeoutMs, observe });
       exchanges.push(exchange);
       out[name] = (req: Record<string, unknown>, callOpts?: CallOptions) => exchange.send(req, callOpts?.timeoutMs);
       continue;
@@ -99,11 +99,7 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
         const deadline = Date.now() + (callOpts?.timeoutMs ?? opts.timeoutMs);
         const started = m !== undefined ? process.hrtime.bigint() : 0n;
         client[name]!(req, md, { deadline }, (err: (Error & { code?: number }) | null, res: unknown) => {
-          if (m !== undefined) {
-            m.seconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-            const code = err === null ? "OK" : (status[err.code ?? status.UNKNOWN] ?? String(err.code));
-            m.handled.inc({ service: service.typeName, method: method.name, code });
-          }
+          observe?.(err === null ? "OK" : statusName(err.code ?? status.UNKNOWN), Number(process.hrtime.bigint() - started) / 1e9);
           if (err) reject(err);
           else resolve(res);
         });

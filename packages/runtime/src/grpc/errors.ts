@@ -2,6 +2,9 @@ import { status, type ServiceError } from "@grpc/grpc-js";
 
 export { status as GrpcStatus };
 
+/** The gRPC status name of a code (`OK`, `UNAVAILABLE`, ...), as the metrics' `code` label. */
+export const statusName = (code: number): string => status[code] ?? String(code);
+
 /**
  * An error a handler throws on purpose: it crosses the wire with this status code and message.
  * Anything else thrown by a handler becomes INTERNAL with a generic message (and is logged).

@@ -11,7 +11,7 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../logger";
 import { Counter, counter, Histogram, histogram, LATENCY_BUCKETS } from "../metrics";
 import { grpcServiceDefinition } from "./definition";
-import { RpcError } from "./errors";
+import { RpcError, statusName } from "./errors";
 import { ExchangeStreams } from "./stream-serve";
 import { context, endWithError, extractContext, SpanKind, trace, tracer, tracingEnabled, type Context } from "../telemetry/tracing";
 
@@ -180,7 +180,7 @@ export class GrpcHost {
           const code = err instanceof RpcError ? err.code : status.INTERNAL;
           if (span !== undefined) endWithError(span, err, { "rpc.grpc.status_code": code });
           if (!(err instanceof RpcError)) logger.error({ err, rpc: `${serviceName}/${methodName}` }, "rpc handler failed");
-          handled.inc({ service: serviceName, method: methodName, code: status[code] ?? String(code) });
+          handled.inc({ service: serviceName, method: methodName, code: statusName(code) });
           callback({ code, details: err instanceof RpcError ? err.message : "internal error" });
         },
       );

@@ -100,9 +100,4 @@ export class ExchangeStreams {
   drainAll(): void {
     for (const s of [...this.open]) s.drain();
   }
-
-  /** Streams still open. */
-  get size(): number {
-    return this.open.size;
-  }
 }

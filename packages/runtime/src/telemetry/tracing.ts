@@ -82,6 +82,6 @@ export function endWithError(span: Span, err: unknown, attributes?: Record<strin
 
 /** Mixin for pino: the active span's trace id on every log line written inside a traced request/RPC. */
 export function traceLogMixin(): Record<string, string> {
-  const sc = trace.getSpan(context.active())?.spanContext();
-  return sc !== undefined && trace.isSpanContextValid(sc) ? { traceId: sc.traceId } : {};
+  const sc = activeSpanContext();
+  return sc !== undefined ? { traceId: sc.traceId } : {};
 }

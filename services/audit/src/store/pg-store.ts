@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
+import { withTransaction } from "@datahub/runtime";
 import { denseBuckets, rollupByMinute, type BucketSums } from "../usage";
 import { appendLogsSql, getLogSql, queryLogsSql, upsertUsageSql, usageSql } from "./sql";
 import type { LogEntry, LogPage, LogQuery, LogStore, UsageBucket, UsageQuery } from "./types";
@@ -55,26 +56,12 @@ export class PgLogStore implements LogStore {
   /** Inserts the batch with one statement and upserts its minute and hour rollups, in one transaction. */
   async append(records: LogEntry[]): Promise<number> {
     if (records.length === 0) return 0;
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    // A checked-out client emits 'error' when its connection dies; without a listener that is an
-    // uncaught exception. The failing query rejects anyway, so the event only needs recording.
-    const onError = (err: Error) => (broken = err);
-    client.on("error", onError);
-    try {
-      await client.query("BEGIN");
+    return withTransaction(this.pool, async (client) => {
       await client.query(appendLogsSql(records));
       await client.query(upsertUsageSql(rollupByMinute(records), "minute"));
       await client.query(upsertUsageSql(rollupByMinute(records, 3_600_000), "hour"));
-      await client.query("COMMIT");
       return records.length;
-    } catch (err) {
-      broken = await rollback(client, err as Error);
-      throw err;
-    } finally {
-      client.off("error", onError);
-      client.release(broken);
-    }
+    });
   }
 
   async query(q: LogQuery): Promise<LogPage> {
@@ -105,15 +92,5 @@ export class PgLogStore implements LogStore {
       latency: r.latency.map(Number),
     }));
     return denseBuckets(q.fromMs, q.toMs, q.granularity, sums);
-  }
-}
-
-/** Rolls back; returns the error to release the client with when the connection itself is unusable. */
-async function rollback(client: PoolClient, cause: Error): Promise<Error | undefined> {
-  try {
-    await client.query("ROLLBACK");
-    return undefined;
-  } catch {
-    return cause;
   }
 }

@@ -4,6 +4,7 @@ import type { JsonObject, Org, RateLimitPolicy, StoredKey } from "../types";
 import type { ListPosition } from "../validation";
 import type { KeyPatch, KeyStore, RotationEnd } from "./key-store";
 import { mapPgError } from "./pg-errors";
+import { withTransaction } from "@datahub/runtime";
 
 const KEY_COLUMNS =
   "id, org_id, name, prefix, key_hash, scopes, metadata, expires_at, rate_limit, root, created_at, last_used_at, revoked_at, superseded_by";
@@ -82,22 +83,10 @@ export class PgKeyStore implements KeyStore {
   }
 
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
     try {
-      client = await this.pool.connect();
+      return await withTransaction(this.pool, fn);
     } catch (err) {
       throw mapPgError(err);
-    }
-    try {
-      await client.query("BEGIN");
-      const out = await fn(client);
-      await client.query("COMMIT");
-      return out;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw mapPgError(err);
-    } finally {
-      client.release();
     }
   }
 

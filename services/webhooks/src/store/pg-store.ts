@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { withTransaction } from "@datahub/runtime";
 import { Batcher } from "../batcher";
 import type {
   AttemptContext,
@@ -59,6 +60,16 @@ function toDelivery(r: Row): DeliveryRow {
 const FAIL_PENDING = `UPDATE webhooks.deliveries SET status = 'failed', next_attempt_at = NULL, last_error = 'endpoint disabled'
   WHERE endpoint_id = $1 AND status = 'pending'`;
 
+/** Runs `statement` once more when an endpoint was deleted between its snapshot and its foreign-key check (23503). */
+async function onceMoreOnFkRace<T>(statement: () => Promise<T>): Promise<T> {
+  try {
+    return await statement();
+  } catch (err) {
+    if ((err as { code?: string }).code !== "23503") throw err;
+    return statement();
+  }
+}
+
 /** {@link WebhookStore} on PostgreSQL (schema `webhooks`, migrations/0001_webhooks.sql). */
 export class PgWebhookStore implements WebhookStore {
   private readonly loads: Batcher<string, AttemptContext | undefined>;
@@ -72,24 +83,8 @@ export class PgWebhookStore implements WebhookStore {
     this.publishes = new Batcher((items) => this.publishMany(items), 1);
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    // A checked-out client has no error listener: a connection cut mid-transaction would
-    // otherwise be an unhandled 'error' event (the failing query rejects on its own).
-    const onError = () => {};
-    c.on("error", onError);
-    try {
-      await c.query("BEGIN");
-      const out = await fn(c);
-      await c.query("COMMIT");
-      return out;
-    } catch (err) {
-      await c.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      c.removeListener("error", onError);
-      c.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, fn);
   }
 
   async createEndpoint(e: NewEndpoint): Promise<EndpointRow> {
@@ -181,14 +176,7 @@ export class PgWebhookStore implements WebhookStore {
          SELECT (SELECT id FROM ev) AS event_id, ARRAY(SELECT id FROM d) AS delivery_ids`,
         [e.id, e.orgId, e.type, e.payload, e.idempotencyKey ?? null, e.traceparent, patterns],
       );
-    let res;
-    try {
-      res = await insert();
-    } catch (err) {
-      // An endpoint deleted between the statement's snapshot and its foreign-key check: try again once.
-      if ((err as { code?: string }).code !== "23503") throw err;
-      res = await insert();
-    }
+    const res = await onceMoreOnFkRace(insert);
     const row = res.rows[0];
     if (row.event_id) return { eventId: e.id, duplicate: false, deliveryIds: row.delivery_ids as string[] };
     const existing = await this.pool.query(`SELECT id FROM webhooks.events WHERE org_id = $1 AND idempotency_key = $2`, [e.orgId, e.idempotencyKey]);
@@ -228,13 +216,7 @@ export class PgWebhookStore implements WebhookStore {
           col((x) => x.patterns.join(" ")),
         ],
       );
-    let res;
-    try {
-      res = await run();
-    } catch (err) {
-      if ((err as { code?: string }).code !== "23503") throw err; // an endpoint deleted meanwhile: once more
-      res = await run();
-    }
+    const res = await onceMoreOnFkRace(run);
     const byEvent = new Map<string, string[]>(res.rows.map((r) => [r.event_id as string, r.ids as string[]]));
     return items.map((x) => byEvent.get(x.e.id) ?? []);
   }
