@@ -48,3 +48,17 @@ export function createLogger(opts: LoggerOptions): Logger {
     opts.destination ?? pino.destination({ sync: false }),
   );
 }
+
+/**
+ * A warning that is written at most once per `everyMs` (an outage must not flood the log), with
+ * only the error's message and code (never its metadata: it may hold secrets).
+ */
+export function throttledWarn(logger: Logger, everyMs = 10_000): (err: unknown, msg: string) => void {
+  let last = -Infinity;
+  return (err, msg) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    logger.warn({ err: { message: (err as Error)?.message ?? String(err), code: (err as { code?: unknown })?.code } }, msg);
+  };
+}

@@ -69,3 +69,12 @@ export function histogram<T extends string = string>(registry: Registry, config:
 export function gauge<T extends string = string>(registry: Registry, config: Omit<GaugeConfiguration<T>, "registers">): Gauge<T> {
   return metric(registry, config.name, () => new Gauge<T>({ ...config, registers: [registry] }));
 }
+
+/** `datahub_system_events_total{source, outcome}`: one definition for every service that sends system events. */
+export function systemEventsCounter(registry: Registry): Counter<"source" | "outcome"> {
+  return counter(registry, {
+    name: "datahub_system_events_total",
+    help: "System events sent to the webhooks service, by source service and outcome (published, failed, dropped).",
+    labelNames: ["source", "outcome"] as const,
+  });
+}

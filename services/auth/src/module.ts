@@ -1,4 +1,4 @@
-import { counter, type DatahubModule, isRedisReady } from "@datahub/runtime";
+import { type DatahubModule, isRedisReady, systemEventsCounter } from "@datahub/runtime";
 import { auth, webhooks } from "@datahub/proto";
 import { migrateAuth, openAuthResources } from "./admin";
 import { EventRelay } from "./events/relay";
@@ -27,11 +27,7 @@ export const authModule: DatahubModule = {
     }
     ctx.grpc.addService(auth.AuthService, createAuthService(res.keys, logger));
     const webhooksClient = ctx.client(webhooks.WebhookService, ctx.config.addresses.webhooks);
-    const events = counter(ctx.registry, {
-      name: "datahub_system_events_total",
-      help: "System events sent to the webhooks service, by source service and outcome (published, failed, dropped).",
-      labelNames: ["source", "outcome"] as const,
-    });
+    const events = systemEventsCounter(ctx.registry);
     const relay = new EventRelay({
       outbox: res.outbox,
       publish: (req) => webhooksClient.publish(req),

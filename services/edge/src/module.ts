@@ -4,7 +4,7 @@
  * the pipeline, and serves it on `config.ports.edge`.
  */
 import { audit, auth, ratelimit, webhooks } from "@datahub/proto";
-import { counter, type DatahubModule, tracingEnabled, unwrapExchange } from "@datahub/runtime";
+import { type DatahubModule, systemEventsCounter, throttledWarn, tracingEnabled, unwrapExchange } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
 import { KeyCache } from "./auth/key-cache";
@@ -56,7 +56,7 @@ export const edgeModule: DatahubModule = {
     });
     const subscriber = subscribeInvalidations(config, keys, log);
 
-    let lastRateLimitError = 0;
+    const warnRateLimit = throttledWarn(log);
     // A slow ratelimit service must not stall traffic: a short deadline, then the failure mode.
     const checkTimeoutMs = Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs);
     const batcher = new CheckBatcher({
@@ -67,11 +67,7 @@ export const edgeModule: DatahubModule = {
         : (req) => ratelimitClient.checkBatchStream({ batch: req }, { timeoutMs: checkTimeoutMs }).then(unwrapExchange),
       breakerMs: config.ratelimit.breakerMs,
       onError: (err) => {
-        // At most one line per 10 s: an outage must not flood the log.
-        if (Date.now() - lastRateLimitError > 10_000) {
-          lastRateLimitError = Date.now();
-          log.warn({ err: { message: (err as Error).message } }, "ratelimit service failed; applying each policy's failure mode");
-        }
+        warnRateLimit(err, "ratelimit service failed; applying each policy's failure mode");
       },
     });
     const limits = new RateLimitGate({
@@ -108,11 +104,7 @@ export const edgeModule: DatahubModule = {
     const requestLog = new RequestLog(metrics, log, shipper);
     const api = createManagementApi({ auth: authClient, audit: auditClient, webhooks: webhooksClient, config, logger: log });
 
-    const systemEvents = counter(registry, {
-      name: "datahub_system_events_total",
-      help: "System events sent to the webhooks service, by source service and outcome (published, failed, dropped).",
-      labelNames: ["source", "outcome"] as const,
-    });
+    const systemEvents = systemEventsCounter(registry);
     const rateLimitEvents = new RateLimitEvents({
       publish: (req, opts) => webhooksClient.publish(req, opts),
       logger: log,

@@ -13,7 +13,7 @@
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { GrpcStatus, isUnavailable, type Logger } from "@datahub/runtime";
+import { GrpcStatus, isUnavailable, throttledWarn, type Logger } from "@datahub/runtime";
 import type { webhooks } from "@datahub/proto";
 import type { Outbox, OutboxRow } from "./outbox";
 
@@ -59,11 +59,13 @@ export class EventRelay {
   private lastPrune = 0;
   /** While the webhooks service is unreachable: no pass before this time (ms). */
   private pausedUntil = 0;
-  private lastWarn = 0;
+  /** At most one warning per 10 s: an outage must not flood the log. */
+  private readonly warn: (err: unknown, msg: string) => void;
   private readonly batchSize: number;
   private readonly random: () => number;
 
   constructor(private readonly opts: EventRelayOptions) {
+    this.warn = throttledWarn(opts.logger);
     this.batchSize = opts.batchSize ?? 100;
     this.random = opts.random ?? Math.random;
   }
@@ -159,10 +161,4 @@ export class EventRelay {
     await this.opts.outbox.pruneSent(new Date(Date.now() - SENT_RETENTION_MS), 1000);
   }
 
-  /** At most one warning per 10 s: an outage must not flood the log. */
-  private warn(err: unknown, msg: string): void {
-    if (Date.now() - this.lastWarn < 10_000) return;
-    this.lastWarn = Date.now();
-    this.opts.logger.warn({ err: { message: (err as Error)?.message ?? String(err), code: (err as { code?: unknown })?.code } }, msg);
-  }
 }

@@ -15,7 +15,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import type { Logger } from "@datahub/runtime";
+import { throttledWarn, type Logger } from "@datahub/runtime";
 import type { ratelimit, webhooks } from "@datahub/proto";
 import type { Principal } from "../context";
 import { closestDecision } from "../ratelimit/headers";
@@ -47,7 +47,8 @@ export class RateLimitEvents {
   private readonly memo = new Map<string, number>();
   private inFlight = 0;
   private openUntil = 0;
-  private lastWarn = 0;
+  /** At most one line per 10 s: an outage must not flood the log. */
+  private readonly warn: (err: unknown, msg: string) => void;
   private readonly timeoutMs: number;
   private readonly breakerMs: number;
   private readonly maxInFlight: number;
@@ -55,6 +56,7 @@ export class RateLimitEvents {
   private readonly now: () => number;
 
   constructor(private readonly opts: RateLimitEventsOptions) {
+    this.warn = throttledWarn(opts.logger);
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.breakerMs = opts.breakerMs ?? 5000;
     this.maxInFlight = opts.maxInFlight ?? 64;
@@ -127,11 +129,4 @@ export class RateLimitEvents {
     this.memo.set(key, endsAt);
   }
 
-  /** At most one line per 10 s: an outage must not flood the log. */
-  private warn(err: unknown, msg: string): void {
-    const now = Date.now();
-    if (now - this.lastWarn < 10_000) return;
-    this.lastWarn = now;
-    this.opts.logger.warn({ err: { message: (err as Error)?.message ?? String(err), code: (err as { code?: unknown })?.code } }, msg);
-  }
 }
