@@ -15,20 +15,8 @@ export const ALGORITHMS: ReadonlyMap<Algorithm, AlgorithmSpec> = new Map(
   [slidingLog, gcra, slidingWindow, fixedWindow].map((a) => [a.id, a] as const),
 );
 
-const NAMES: Record<number, string> = {
-  [Algorithm.SLIDING_LOG]: "sliding-log",
-  [Algorithm.GCRA]: "gcra",
-  [Algorithm.SLIDING_WINDOW]: "sliding-window",
-  [Algorithm.FIXED_WINDOW]: "fixed-window",
-};
-
-/** A readable name for an algorithm enum value, known or not. */
-export function algorithmName(a: Algorithm): string {
-  return NAMES[a] ?? `unknown (${a})`;
-}
-
 /** The enum value of a config name (`sliding-log`, ...); undefined for an unknown name. */
 export function algorithmByName(name: string): Algorithm | undefined {
-  for (const [id, n] of Object.entries(NAMES)) if (n === name) return Number(id) as Algorithm;
+  for (const spec of ALGORITHMS.values()) if (spec.name === name) return spec.id;
   return undefined;
 }
