@@ -19,5 +19,6 @@ export * from "./event-types";
 export * from "./channels";
 export * from "./pg-errors";
 export * from "./cursor";
+export type { KeyJson, RateLimitJson } from "./key-json";
 export * from "./telemetry/tracing";
 export { tracingSettings, type TracingSettings } from "./telemetry/config";

@@ -3,7 +3,7 @@
  * `key.rotated`. Their `data` is the key as the `/v1/keys` API shows it — never the key itself
  * nor its hash — so a receiver sees the same shape in an event as in `GET /v1/keys/{id}`.
  */
-import { newId, type SystemEventType } from "@datahub/runtime";
+import { newId, type KeyJson, type SystemEventType } from "@datahub/runtime";
 import type { ApiKeyInfo, JsonObject, StoredKey } from "../types";
 
 /** The key event types auth emits. */
@@ -27,9 +27,9 @@ export type EventFactory = (changed: StoredKey) => SystemEvent | null;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-/** The `/v1/keys` JSON shape of a key (no secret, no hash). */
+/** The `/v1/keys` JSON shape of a key (no secret, no hash): the same KeyJson the edge answers with. */
 export function keyEventData(k: ApiKeyInfo): JsonObject {
-  return {
+  const json: KeyJson = {
     id: k.id,
     prefix: k.prefix,
     name: k.name,
@@ -42,6 +42,7 @@ export function keyEventData(k: ApiKeyInfo): JsonObject {
     lastUsedAt: iso(k.lastUsedAt),
     revoked: k.revokedAt !== null,
   };
+  return json as unknown as JsonObject;
 }
 
 /** A key event about `k`; `extra` adds fields to `data` (e.g. `previousKeyId` of a rotation). */

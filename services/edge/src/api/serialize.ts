@@ -3,6 +3,7 @@
  * `null` for absent optional values, `metadata: {}` by default. 64-bit integers arrive from
  * protobuf-es as bigint and leave as JSON numbers (they are counts and sizes, far below 2^53).
  */
+import type { KeyJson } from "@datahub/runtime";
 import { timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { auth, audit } from "@datahub/proto";
 
@@ -31,29 +32,11 @@ export function orgJson(o: auth.Org): OrgJson {
   return { id: o.id, name: o.name, createdAt: isoOrNull(o.createdAt) };
 }
 
-/** JSON shape of a key's own rate limit; `algorithm: null` means the gateway default. */
-export interface RateLimitJson {
-  limit: number;
-  windowSeconds: number;
-  algorithm: string | null;
-}
 
-/** JSON shape of a key without its secret. */
-export interface KeyJson {
-  id: string;
-  prefix: string;
-  name: string;
-  scopes: string[];
-  orgId: string;
-  metadata: Record<string, unknown>;
-  expiresAt: string | null;
-  rateLimit: RateLimitJson | null;
-  createdAt: string | null;
-  lastUsedAt: string | null;
-  revoked: boolean;
-}
-
-/** A key without its secret (GET, PATCH, list). */
+/**
+ * A key without its secret (GET, PATCH, list), in the KeyJson shape auth's key.* events share;
+ * `rateLimit.algorithm: null` means the gateway default.
+ */
 export function keyJson(k: auth.ApiKey): KeyJson {
   return {
     id: k.id,
