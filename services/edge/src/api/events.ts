@@ -12,7 +12,8 @@ import type { ManagementApiDeps } from "./deps";
 import { methodNotAllowed } from "./errors";
 import { contextOf, routeName, rpcOptions } from "./request-context";
 import { parseBody, parseQuery } from "./validate";
-import { orgQuery, publishEventBody } from "./webhooks-schemas";
+import { publishEventBody } from "./webhooks-schemas";
+import { orgQuery } from "./validate";
 
 /**
  * Client idempotency keys live in their own namespace, so a caller cannot pre-empt (and thereby

@@ -9,24 +9,22 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { assertCanGrant, assertMayModify, requireScope, targetOrg } from "./access";
 import { jsonBody } from "./body";
 import type { ManagementApiDeps } from "./deps";
-import { methodNotAllowed, notFound, present } from "./errors";
+import { methodNotAllowed, present } from "./errors";
 import { principalOf, routeName, rpcOptions } from "./request-context";
 import { cursorJson, keyJson, keyWithSecretJson } from "./serialize";
 import {
-  UUID_RE,
-  cursorParam,
+  OBJECT_ERROR,
   futureDateSchema,
-  idParam,
-  limitParam,
   metadataSchema,
   nameSchema,
+  orgQuery,
+  pageQuery,
   parseBody,
   parseQuery,
   rateLimitSchema,
   scopesSchema,
+  uuidParam,
 } from "./validate";
-
-const OBJECT = { error: "must be a JSON object" };
 
 const createKeyBody = z.strictObject(
   {
@@ -37,7 +35,7 @@ const createKeyBody = z.strictObject(
     metadata: metadataSchema.optional(),
     rateLimit: rateLimitSchema.nullable().optional(),
   },
-  OBJECT,
+  OBJECT_ERROR,
 );
 
 /** Absent fields stay as they are; `expiresAt: null` / `rateLimit: null` remove them. */
@@ -49,27 +47,21 @@ const patchKeyBody = z.strictObject(
     expiresAt: futureDateSchema.nullable().optional(),
     rateLimit: rateLimitSchema.nullable().optional(),
   },
-  OBJECT,
+  OBJECT_ERROR,
 );
 
 /** Up to 7 days, the auth service's limit. */
 const rotateBody = z.strictObject(
   { gracePeriodSeconds: z.int({ error: "must be an integer" }).min(0, { error: "must be from 0 to 604800" }).max(604_800, { error: "must be from 0 to 604800" }).optional() },
-  OBJECT,
+  OBJECT_ERROR,
 );
 
-const listQuery = z.strictObject({ limit: limitParam(50, 100), cursor: cursorParam, orgId: idParam.optional() });
-const oneQuery = z.strictObject({ orgId: idParam.optional() });
 
 type RateLimitInput = z.output<typeof rateLimitSchema>;
 const rateLimitInit = (r: RateLimitInput) => ({ limit: BigInt(r.limit), windowSeconds: BigInt(r.windowSeconds), algorithm: r.algorithm ?? "" });
 
 /** The `:id` path parameter; anything that is not a key id cannot exist: 404 without a lookup. */
-function keyId(req: Request): string {
-  const id = req.params.id;
-  if (typeof id !== "string" || !UUID_RE.test(id)) throw notFound("key");
-  return id.toLowerCase();
-}
+const keyId = (req: Request): string => uuidParam(req, "id", "key");
 
 /** Routes of `/v1/keys`, `/v1/keys/:id` and `/v1/keys/:id/rotate`. */
 export function keysRouter(deps: ManagementApiDeps): Router {
@@ -107,7 +99,7 @@ export function keysRouter(deps: ManagementApiDeps): Router {
       res.status(201).location(`/v1/keys/${apiKey.id}`).json(keyWithSecretJson(apiKey, r.key));
     })
     .get(read, async (req, res) => {
-      const q = parseQuery(listQuery, req);
+      const q = parseQuery(pageQuery, req);
       const orgId = await targetOrg(req, deps, q.orgId);
       const r = await deps.auth.listKeys({ orgId, limit: q.limit, cursor: q.cursor ?? "" }, rpcOptions(req));
       res.json({ data: r.apiKeys.map(keyJson), nextCursor: cursorJson(r.nextCursor) });
@@ -119,12 +111,12 @@ export function keysRouter(deps: ManagementApiDeps): Router {
     .all(routeName("/v1/keys/:id"))
     .get(read, async (req, res) => {
       const id = keyId(req);
-      const orgId = await targetOrg(req, deps, parseQuery(oneQuery, req).orgId);
+      const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       res.json(keyJson(await loadKey(req, orgId, id)));
     })
     .patch(write, ...body, async (req, res) => {
       const id = keyId(req);
-      const orgId = await targetOrg(req, deps, parseQuery(oneQuery, req).orgId);
+      const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       const b = parseBody(patchKeyBody, req);
       const p = principalOf(req);
       if (b.scopes) assertCanGrant(p, b.scopes);
@@ -147,7 +139,7 @@ export function keysRouter(deps: ManagementApiDeps): Router {
     })
     .delete(write, async (req, res) => {
       const id = keyId(req);
-      const orgId = await targetOrg(req, deps, parseQuery(oneQuery, req).orgId);
+      const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       const p = principalOf(req);
       if (!p.root) assertMayModify(p, await loadKey(req, orgId, id), { grantsTargetScopes: false });
       await deps.auth.revokeKey({ orgId, id }, rpcOptions(req));
@@ -160,7 +152,7 @@ export function keysRouter(deps: ManagementApiDeps): Router {
     .all(routeName("/v1/keys/:id/rotate"))
     .post(write, ...body, async (req, res) => {
       const id = keyId(req);
-      const orgId = await targetOrg(req, deps, parseQuery(oneQuery, req).orgId);
+      const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       const b = parseBody(rotateBody, req);
       const p = principalOf(req);
       if (!p.root) assertMayModify(p, await loadKey(req, orgId, id), { grantsTargetScopes: true });

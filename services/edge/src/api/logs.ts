@@ -9,7 +9,7 @@ import type { ManagementApiDeps } from "./deps";
 import { methodNotAllowed, notFound, present } from "./errors";
 import { routeName, rpcOptions } from "./request-context";
 import { cursorJson, logJson } from "./serialize";
-import { cursorParam, idParam, limitParam, parseQuery, timeParam } from "./validate";
+import { cursorParam, idParam, limitParam, orgQuery, parseQuery, timeParam } from "./validate";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
 const single = z.string({ error: "must be given once" });
@@ -37,8 +37,6 @@ const listQuery = z
     orgId: idParam.optional(),
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { error: "must be after from", path: ["to"] });
-
-const oneQuery = z.strictObject({ orgId: idParam.optional() });
 
 /** Routes of `/v1/logs` and `/v1/logs/:requestId`. */
 export function logsRouter(deps: ManagementApiDeps): Router {
@@ -75,7 +73,7 @@ export function logsRouter(deps: ManagementApiDeps): Router {
     .get(read, async (req, res) => {
       const requestId = req.params.requestId;
       if (typeof requestId !== "string" || !REQUEST_ID_RE.test(requestId)) throw notFound("log record");
-      const orgId = await targetOrg(req, deps, parseQuery(oneQuery, req).orgId);
+      const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       const { record } = await deps.audit.getLog({ orgId, requestId }, rpcOptions(req));
       res.json(logJson(present(record, "record")));
     })

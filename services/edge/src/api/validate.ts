@@ -7,7 +7,7 @@
 import type { Request } from "express";
 import { z } from "zod";
 import { SCOPE_RE } from "@datahub/runtime";
-import { ApiError } from "./errors";
+import { ApiError, notFound } from "./errors";
 
 /** One validation problem, as it appears in the problem's `errors` member. */
 export interface FieldError {
@@ -151,3 +151,22 @@ export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 /** A query parameter naming an object id (`keyId`, `orgId`). */
 export const idParam = single.min(1, { error: "must not be empty" }).max(128, { error: "must be at most 128 characters" });
+
+/** zod's message when a body is not a JSON object. */
+export const OBJECT_ERROR = { error: "must be a JSON object" };
+
+/** `?orgId=` alone (root keys act on another org). */
+export const orgQuery = z.strictObject({ orgId: idParam.optional() });
+
+/** A list page: `?limit=` (50, at most 100), `?cursor=`, `?orgId=`. */
+export const pageQuery = z.strictObject({ limit: limitParam(50, 100), cursor: cursorParam, orgId: idParam.optional() });
+
+/**
+ * A path parameter naming an object; anything that is not a UUID (the services' ids) cannot exist:
+ * 404 naming `what`, without a call.
+ */
+export function uuidParam(req: Request, name: string, what: string): string {
+  const id = req.params[name];
+  if (typeof id !== "string" || !UUID_RE.test(id)) throw notFound(what);
+  return id.toLowerCase();
+}

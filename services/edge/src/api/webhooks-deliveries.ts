@@ -11,7 +11,8 @@ import { methodNotAllowed } from "./errors";
 import { routeName, rpcOptions } from "./request-context";
 import { cursorJson } from "./serialize";
 import { parseBody, parseQuery } from "./validate";
-import { listDeliveriesQuery, noBody, orgQuery, webhookParam } from "./webhooks-schemas";
+import { listDeliveriesQuery, noBody } from "./webhooks-schemas";
+import { orgQuery, uuidParam } from "./validate";
 import { attemptJson, DELIVERY_STATUS_FILTER, deliveryJson } from "./webhooks-serialize";
 
 /** Routes under `/v1/webhooks/:id/deliveries`. */
@@ -24,7 +25,7 @@ export function deliveriesRouter(deps: ManagementApiDeps): Router {
     .route("/v1/webhooks/:id/deliveries")
     .all(routeName("/v1/webhooks/:id/deliveries"))
     .get(read, async (req, res) => {
-      const endpointId = webhookParam(req, "id", "webhook endpoint");
+      const endpointId = uuidParam(req, "id", "webhook endpoint");
       const q = parseQuery(listDeliveriesQuery, req);
       const orgId = await targetOrg(req, deps, q.orgId);
       const r = await deps.webhooks.listDeliveries(
@@ -45,8 +46,8 @@ export function deliveriesRouter(deps: ManagementApiDeps): Router {
     .route("/v1/webhooks/:id/deliveries/:deliveryId/attempts")
     .all(routeName("/v1/webhooks/:id/deliveries/:deliveryId/attempts"))
     .get(read, async (req, res) => {
-      const endpointId = webhookParam(req, "id", "webhook endpoint");
-      const deliveryId = webhookParam(req, "deliveryId", "delivery");
+      const endpointId = uuidParam(req, "id", "webhook endpoint");
+      const deliveryId = uuidParam(req, "deliveryId", "delivery");
       const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       const r = await deps.webhooks.listAttempts({ orgId, endpointId, deliveryId }, rpcOptions(req));
       res.json({ data: r.attempts.map(attemptJson) });
@@ -57,8 +58,8 @@ export function deliveriesRouter(deps: ManagementApiDeps): Router {
     .route("/v1/webhooks/:id/deliveries/:deliveryId/retry")
     .all(routeName("/v1/webhooks/:id/deliveries/:deliveryId/retry"))
     .post(write, ...jsonBody(deps.config.limits.maxBodyBytes), async (req, res) => {
-      const endpointId = webhookParam(req, "id", "webhook endpoint");
-      const deliveryId = webhookParam(req, "deliveryId", "delivery");
+      const endpointId = uuidParam(req, "id", "webhook endpoint");
+      const deliveryId = uuidParam(req, "deliveryId", "delivery");
       const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       parseBody(noBody, req);
       await deps.webhooks.retryDelivery({ orgId, endpointId, deliveryId }, rpcOptions(req));

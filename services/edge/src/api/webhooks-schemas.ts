@@ -3,13 +3,10 @@
  * validates again (and alone checks the SSRF rules); the edge checks syntax so a typo gets a
  * 400 naming the field without a round trip.
  */
-import type { Request } from "express";
 import { z } from "zod";
 import { EVENT_PATTERN_RE, EVENT_TYPE_RE, isSystemEventType } from "@datahub/runtime";
-import { notFound } from "./errors";
-import { UUID_RE, cursorParam, idParam, limitParam } from "./validate";
+import { OBJECT_ERROR, cursorParam, idParam, limitParam } from "./validate";
 
-const OBJECT = { error: "must be a JSON object" };
 const MAX_URL = 2048;
 const MAX_DESCRIPTION_BYTES = 1024;
 const MAX_PATTERNS = 100;
@@ -59,7 +56,7 @@ export const createEndpointBody = z.strictObject(
     description: descriptionSchema.optional(),
     rateLimitPerSecond: rateLimitPerSecondSchema.optional(),
   },
-  OBJECT,
+  OBJECT_ERROR,
 );
 
 /** `PATCH /v1/webhooks/{id}`: absent fields stay; `null` clears description / rate limit. */
@@ -71,7 +68,7 @@ export const patchEndpointBody = z.strictObject(
     rateLimitPerSecond: rateLimitPerSecondSchema.nullable().optional(),
     status: z.enum(["enabled", "disabled"], { error: 'must be "enabled" or "disabled"' }).optional(),
   },
-  OBJECT,
+  OBJECT_ERROR,
 );
 
 /** `POST /v1/events`. */
@@ -89,14 +86,8 @@ export const publishEventBody = z.strictObject(
       .regex(/^[\x21-\x7e]+$/, { error: "must be printable ASCII without spaces" })
       .optional(),
   },
-  OBJECT,
+  OBJECT_ERROR,
 );
-
-/** `?orgId=` alone (root keys act on another org). */
-export const orgQuery = z.strictObject({ orgId: idParam.optional() });
-
-/** `GET /v1/webhooks`. */
-export const listEndpointsQuery = z.strictObject({ limit: limitParam(50, 100), cursor: cursorParam, orgId: idParam.optional() });
 
 /** `GET /v1/webhooks/{id}/deliveries`. */
 export const listDeliveriesQuery = z.strictObject({
@@ -107,14 +98,4 @@ export const listDeliveriesQuery = z.strictObject({
 });
 
 /** The body of action endpoints (rotate-secret, retry): absent or `{}`. */
-export const noBody = z.strictObject({}, OBJECT);
-
-/**
- * A path parameter naming a webhooks object; anything that is not a UUID (the services' ids)
- * cannot exist: 404 without a call.
- */
-export function webhookParam(req: Request, name: string, what: string): string {
-  const id = req.params[name];
-  if (typeof id !== "string" || !UUID_RE.test(id)) throw notFound(what);
-  return id.toLowerCase();
-}
+export const noBody = z.strictObject({}, OBJECT_ERROR);

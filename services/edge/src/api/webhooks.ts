@@ -13,7 +13,8 @@ import { methodNotAllowed, present } from "./errors";
 import { routeName, rpcOptions } from "./request-context";
 import { isoOrNull, cursorJson } from "./serialize";
 import { parseBody, parseQuery } from "./validate";
-import { createEndpointBody, listEndpointsQuery, noBody, orgQuery, patchEndpointBody, webhookParam } from "./webhooks-schemas";
+import { createEndpointBody, noBody, patchEndpointBody } from "./webhooks-schemas";
+import { orgQuery, pageQuery, uuidParam } from "./validate";
 import { endpointJson, endpointWithSecretJson } from "./webhooks-serialize";
 
 const STATUS = { enabled: webhooks.EndpointStatus.ENABLED, disabled: webhooks.EndpointStatus.DISABLED } as const;
@@ -39,7 +40,7 @@ export function webhooksRouter(deps: ManagementApiDeps): Router {
       res.status(201).location(`/v1/webhooks/${endpoint.id}`).json(endpointWithSecretJson(endpoint, r.secret));
     })
     .get(read, async (req, res) => {
-      const q = parseQuery(listEndpointsQuery, req);
+      const q = parseQuery(pageQuery, req);
       const orgId = await targetOrg(req, deps, q.orgId);
       const r = await deps.webhooks.listEndpoints({ orgId, limit: q.limit, cursor: q.cursor ?? "" }, rpcOptions(req));
       res.json({ data: r.endpoints.map(endpointJson), nextCursor: cursorJson(r.nextCursor) });
@@ -50,13 +51,13 @@ export function webhooksRouter(deps: ManagementApiDeps): Router {
     .route("/v1/webhooks/:id")
     .all(routeName("/v1/webhooks/:id"))
     .get(read, async (req, res) => {
-      const id = webhookParam(req, "id", "webhook endpoint");
+      const id = uuidParam(req, "id", "webhook endpoint");
       const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       const r = await deps.webhooks.getEndpoint({ orgId, id }, rpcOptions(req));
       res.json(endpointJson(present(r.endpoint, "endpoint")));
     })
     .patch(write, ...body, async (req, res) => {
-      const id = webhookParam(req, "id", "webhook endpoint");
+      const id = uuidParam(req, "id", "webhook endpoint");
       const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       const b = parseBody(patchEndpointBody, req);
       const r = await deps.webhooks.updateEndpoint(
@@ -76,7 +77,7 @@ export function webhooksRouter(deps: ManagementApiDeps): Router {
       res.json(endpointJson(present(r.endpoint, "endpoint")));
     })
     .delete(write, async (req, res) => {
-      const id = webhookParam(req, "id", "webhook endpoint");
+      const id = uuidParam(req, "id", "webhook endpoint");
       const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       await deps.webhooks.deleteEndpoint({ orgId, id }, rpcOptions(req));
       res.status(204).end();
@@ -87,7 +88,7 @@ export function webhooksRouter(deps: ManagementApiDeps): Router {
     .route("/v1/webhooks/:id/rotate-secret")
     .all(routeName("/v1/webhooks/:id/rotate-secret"))
     .post(write, ...body, async (req, res) => {
-      const id = webhookParam(req, "id", "webhook endpoint");
+      const id = uuidParam(req, "id", "webhook endpoint");
       const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       parseBody(noBody, req);
       const r = await deps.webhooks.rotateSecret({ orgId, id }, rpcOptions(req));
