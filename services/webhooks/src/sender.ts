@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
 import { Agent, request } from "undici";
-import { forbiddenReason, guardedLookup, type AllowList } from "./ssrf";
+import { guardedLookup, literalRefusal, type AllowList } from "./ssrf";
 
 /** Largest part of a receiver's answer kept in the attempt log. */
 export const EXCERPT_BYTES = 4096;
@@ -58,11 +57,8 @@ export class WebhookSender {
       return { statusCode: 0, durationMs: 0, excerpt: "", error: "invalid URL" };
     }
     // IP-literal hosts never go through a DNS lookup, so the connect-time guard would not see them.
-    const host = target.hostname.replace(/^\[|\]$/g, "");
-    if (isIP(host)) {
-      const reason = forbiddenReason(host, this.opts.allow);
-      if (reason) return { statusCode: 0, durationMs: 0, excerpt: "", error: `refused by the SSRF guard: ${reason}` };
-    }
+    const refusal = literalRefusal(target, this.opts.allow);
+    if (refusal) return { statusCode: 0, durationMs: 0, excerpt: "", error: refusal };
     try {
       const res = await request(target, {
         dispatcher: this.agent,

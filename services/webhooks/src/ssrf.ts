@@ -91,8 +91,8 @@ export async function checkEndpointUrl(raw: string, opts: GuardOptions): Promise
   if (url.username || url.password) throw new SsrfError("credentials in the URL are not allowed");
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (isIP(host)) {
-    const reason = forbiddenReason(host, opts.allow);
-    if (reason) throw new SsrfError(`refused by the SSRF guard: ${reason}`);
+    const refusal = literalRefusal(url, opts.allow);
+    if (refusal) throw new SsrfError(refusal);
     return url;
   }
   let addresses: string[];
@@ -102,11 +102,29 @@ export async function checkEndpointUrl(raw: string, opts: GuardOptions): Promise
     throw new SsrfError(`host "${host}" does not resolve`);
   }
   if (addresses.length === 0) throw new SsrfError(`host "${host}" does not resolve`);
-  for (const a of addresses) {
-    const reason = forbiddenReason(a, opts.allow);
-    if (reason) throw new SsrfError(`refused by the SSRF guard: "${host}" resolves to a forbidden ${reason.replace(/^address /, "")}`);
-  }
+  const refusal = resolvedRefusal(host, addresses, opts.allow);
+  if (refusal) throw new SsrfError(refusal);
   return url;
+}
+
+/**
+ * Why a URL whose host is an IP literal is refused, or undefined when it is not an IP literal or
+ * is allowed. IP literals never go through a DNS lookup, so the connect-time guard cannot see them.
+ */
+export function literalRefusal(url: URL, allow: AllowList): string | undefined {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (!isIP(host)) return undefined;
+  const reason = forbiddenReason(host, allow);
+  return reason ? `refused by the SSRF guard: ${reason}` : undefined;
+}
+
+/** Why `host` is refused when it resolves to `addresses` (the first forbidden one), or undefined. */
+function resolvedRefusal(host: string, addresses: readonly string[], allow: AllowList): string | undefined {
+  for (const a of addresses) {
+    const reason = forbiddenReason(a, allow);
+    if (reason) return `refused by the SSRF guard: "${host}" resolves to a forbidden ${reason.replace(/^address /, "")}`;
+  }
+  return undefined;
 }
 
 /**
@@ -114,19 +132,17 @@ export async function checkEndpointUrl(raw: string, opts: GuardOptions): Promise
  * fails the connection when any resolved address is forbidden. This is the DNS-rebinding defence:
  * the check applies to the address actually dialled, at connect time, not to what the name
  * resolved to when the endpoint was created. (IP-literal URLs never reach a lookup; the sender
- * checks them with {@link forbiddenReason} before the request.)
+ * checks them with {@link literalRefusal} before the request.)
  */
 export function guardedLookup(allow: AllowList): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return (callback as (e: NodeJS.ErrnoException | null) => void)(err);
-      for (const a of addresses) {
-        const reason = forbiddenReason(a.address, allow);
-        if (reason) {
-          const e = new SsrfError(`refused by the SSRF guard: "${hostname}" resolves to a forbidden ${reason.replace(/^address /, "")}`) as Error & { code?: string };
-          e.code = "ESSRF";
-          return (callback as (e: NodeJS.ErrnoException | null) => void)(e);
-        }
+      const refusal = resolvedRefusal(hostname, addresses.map((a) => a.address), allow);
+      if (refusal) {
+        const e = new SsrfError(refusal) as Error & { code?: string };
+        e.code = "ESSRF";
+        return (callback as (e: NodeJS.ErrnoException | null) => void)(e);
       }
       if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0]!;
