@@ -13,8 +13,7 @@
  * one atomic group (open ones are skipped).
  */
 import { MemoryRateLimiter, type DescriptorInput } from "@datahub/ratelimit";
-import { ratelimit } from "@datahub/proto";
-import { create } from "@bufbuild/protobuf";
+import type { ratelimit } from "@datahub/proto";
 import type { CheckBatcher } from "./batcher";
 import { rateLimitHeaders, type RateLimitHeaders } from "./headers";
 import { OverLimitCache } from "./over-limit-cache";
@@ -96,7 +95,9 @@ export class RateLimitGate {
       // Only the denied policy's numbers are known; the others are reported with their quota
       // (RateLimit names the denied one, RateLimit-Policy lists them all).
       const decisions = ds.map((y, j) =>
-        create(ratelimit.DecisionSchema, j === i ? { allowed: false, limit: e.limit, remaining: 0n, resetAfterMs: retry, retryAfterMs: retry } : { allowed: true, limit: y.limit as bigint, remaining: y.limit as bigint }),
+        j === i
+          ? { allowed: false, limit: e.limit, remaining: 0n, resetAfterMs: retry, retryAfterMs: retry }
+          : { allowed: true, limit: y.limit as bigint, remaining: y.limit as bigint, resetAfterMs: 0n, retryAfterMs: 0n },
       );
       return { status: 429, headers: rateLimitHeaders(group, decisions, true) };
     }
@@ -135,7 +136,7 @@ export class RateLimitGate {
       limits: descs.map((x) => x.limit),
       failureModes: idx.map(() => "local"),
     };
-    const decisions = out.map((d) => create(ratelimit.DecisionSchema, { allowed: d.allowed, limit: BigInt(d.limit), remaining: BigInt(d.remaining), resetAfterMs: BigInt(d.resetAfterMs), retryAfterMs: BigInt(d.retryAfterMs) }));
+    const decisions = out.map((d) => ({ allowed: d.allowed, limit: BigInt(d.limit), remaining: BigInt(d.remaining), resetAfterMs: BigInt(d.resetAfterMs), retryAfterMs: BigInt(d.retryAfterMs) }));
     const denied = out.some((d) => !d.allowed);
     return { status: denied ? 429 : 0, headers: rateLimitHeaders(sub, decisions, denied) };
   }

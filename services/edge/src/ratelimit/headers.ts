@@ -7,6 +7,9 @@ import type { ratelimit } from "@datahub/proto";
 import type { PolicyGroup } from "./policies";
 
 /** The headers of one rate-limited response. */
+/** The fields of a decision the headers read (a protobuf Decision, or a plain object built at the edge). */
+export type DecisionLike = Pick<ratelimit.Decision, "allowed" | "limit" | "remaining" | "resetAfterMs" | "retryAfterMs">;
+
 export interface RateLimitHeaders {
   "ratelimit-policy": string;
   ratelimit: string;
@@ -17,7 +20,7 @@ export interface RateLimitHeaders {
  * Index of the decision to report: a denied one (the longest wait) if any, else the one with the
  * smallest share of its quota left.
  */
-export function closestDecision(decisions: readonly ratelimit.Decision[]): number {
+export function closestDecision(decisions: readonly DecisionLike[]): number {
   let best = 0;
   let bestScore = Infinity;
   for (let i = 0; i < decisions.length; i++) {
@@ -33,7 +36,7 @@ export function closestDecision(decisions: readonly ratelimit.Decision[]): numbe
 }
 
 /** Formats the headers for a group and its decisions (same order); `denied` adds `Retry-After`. */
-export function rateLimitHeaders(group: PolicyGroup, decisions: readonly ratelimit.Decision[], denied: boolean): RateLimitHeaders {
+export function rateLimitHeaders(group: PolicyGroup, decisions: readonly DecisionLike[], denied: boolean): RateLimitHeaders {
   let policy = "";
   for (let i = 0; i < decisions.length; i++) {
     const d = decisions[i]!;
