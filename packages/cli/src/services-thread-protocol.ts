@@ -1,4 +1,5 @@
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
+import type { Config } from "@datahub/runtime/config";
 
 /** Messages from the main thread to the services thread. */
 export type ThreadRequest =
@@ -14,3 +15,13 @@ export type ThreadReply =
   | { type: "metrics"; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] }
   | { type: "health"; id: number; ready: boolean; checks: Record<string, boolean> }
   | { type: "stopped"; id: number };
+
+/**
+ * How a process's targets split between threads: with the edge and other services in one process
+ * (and `DATAHUB_SERVICES_THREAD` on), the others run on the services thread. Imports nothing at
+ * run time, so the tracing preload can call it before pg or ioredis load.
+ */
+export function threadSplit(config: Pick<Config, "servicesThread" | "targets">): { threaded: boolean; others: Config["targets"] } {
+  const others = config.targets.filter((t) => t !== "edge");
+  return { threaded: config.servicesThread && config.targets.includes("edge") && others.length > 0, others };
+}

@@ -2,6 +2,7 @@ import { handleSignals, startRunner, type Config, type Runner } from "@datahub/r
 import { currentTelemetry } from "@datahub/runtime/telemetry";
 import { ALL_MODULES } from "./modules";
 import { startServicesThread, type ServicesThread } from "./services-thread-host";
+import { threadSplit } from "./services-thread-protocol";
 
 /**
  * `datahub start`: runs the targeted services until SIGTERM/SIGINT, then shuts down gracefully.
@@ -12,8 +13,7 @@ import { startServicesThread, type ServicesThread } from "./services-thread-host
  * `DATAHUB_SERVICES_THREAD=false` keeps everything on one loop.
  */
 export async function start(config: Config): Promise<void> {
-  const others = config.targets.filter((t) => t !== "edge");
-  const threaded = config.servicesThread && config.targets.includes("edge") && others.length > 0;
+  const { threaded, others } = threadSplit(config);
   let services: ServicesThread | undefined;
   if (threaded) services = await startServicesThread({ ...config, targets: others });
 

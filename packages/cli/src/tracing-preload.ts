@@ -6,14 +6,14 @@
 import { isMainThread, workerData } from "node:worker_threads";
 import { ConfigError, loadConfig } from "@datahub/runtime/config";
 import { startTelemetry } from "@datahub/runtime/telemetry";
+import { threadSplit } from "./services-thread-protocol";
 
 /** What this thread runs: the services thread gets its targets; the main thread keeps only the edge when it hands the rest to one. */
 function threadTargets(): string[] | undefined {
   if (!isMainThread) return (workerData as { targets: string[] }).targets;
   try {
     const config = loadConfig();
-    const threaded = config.servicesThread && config.targets.includes("edge") && config.targets.length > 1;
-    return threaded ? ["edge"] : config.targets;
+    return threadSplit(config).threaded ? ["edge"] : config.targets;
   } catch (err) {
     // An invalid environment: `datahub start` reports it (one line, exit 78) right after this.
     if (err instanceof ConfigError) return undefined;

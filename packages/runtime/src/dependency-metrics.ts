@@ -32,6 +32,19 @@ function add(into: Map<string, number>, key: string, n: number): void {
   into.set(key, (into.get(key) ?? 0) + n);
 }
 
+/** `value` of every live pool, summed per pool name (pools that ended are forgotten). */
+function perPool(value: (pool: pg.Pool, max: number) => number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [pool, { name, max }] of pools) {
+    if (pool.ended) {
+      pools.delete(pool);
+      continue;
+    }
+    add(out, name, value(pool, max));
+  }
+  return out;
+}
+
 /** Registers the dependency gauges in `registry` (once per registry). */
 export function registerDependencyMetrics(registry: Registry): void {
   gauge(registry, {
@@ -40,18 +53,8 @@ export function registerDependencyMetrics(registry: Registry): void {
     labelNames: ["pool", "state"] as const,
     collect() {
       this.reset();
-      const active = new Map<string, number>();
-      const idle = new Map<string, number>();
-      for (const [pool, { name }] of pools) {
-        if (pool.ended) {
-          pools.delete(pool);
-          continue;
-        }
-        add(active, name, pool.totalCount - pool.idleCount);
-        add(idle, name, pool.idleCount);
-      }
-      for (const [name, n] of active) this.set({ pool: name, state: "active" }, n);
-      for (const [name, n] of idle) this.set({ pool: name, state: "idle" }, n);
+      for (const [name, n] of perPool((p) => p.totalCount - p.idleCount)) this.set({ pool: name, state: "active" }, n);
+      for (const [name, n] of perPool((p) => p.idleCount)) this.set({ pool: name, state: "idle" }, n);
     },
   });
   gauge(registry, {
@@ -60,9 +63,7 @@ export function registerDependencyMetrics(registry: Registry): void {
     labelNames: ["pool"] as const,
     collect() {
       this.reset();
-      const max = new Map<string, number>();
-      for (const [pool, { name, max: m }] of pools) if (!pool.ended) add(max, name, m);
-      for (const [name, n] of max) this.set({ pool: name }, n);
+      for (const [name, n] of perPool((_, max) => max)) this.set({ pool: name }, n);
     },
   });
   gauge(registry, {
@@ -71,9 +72,7 @@ export function registerDependencyMetrics(registry: Registry): void {
     labelNames: ["pool"] as const,
     collect() {
       this.reset();
-      const waiting = new Map<string, number>();
-      for (const [pool, { name }] of pools) if (!pool.ended) add(waiting, name, pool.waitingCount);
-      for (const [name, n] of waiting) this.set({ pool: name }, n);
+      for (const [name, n] of perPool((p) => p.waitingCount)) this.set({ pool: name }, n);
     },
   });
   gauge(registry, {
