@@ -71,6 +71,9 @@ describe("CheckBatchStream against the ratelimit service and Redis", () => {
     expect(await codeOf(Promise.resolve(bad).then(unwrapExchange))).toBe(GrpcStatus.INVALID_ARGUMENT);
     expect(unwrapExchange(good).responses[0]!.decisions[0]!.allowed).toBe(true);
     expect(await redis.exists(`${prefix}:rl:{big}:k`)).toBe(0);
+    // Counted like the unary call would be, so error-rate alerts see exchanges too.
+    const handled = await runner.registry.getSingleMetricAsString("datahub_grpc_server_handled_total");
+    expect(handled).toMatch(/method="CheckBatchStream",code="INVALID_ARGUMENT"\} 1\b/);
   });
 
   it("answers an invalid group inside a streamed batch as invalid, like CheckBatch", async () => {

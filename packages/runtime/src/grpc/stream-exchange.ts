@@ -17,6 +17,7 @@
  */
 import { Metadata, status, type ClientDuplexStream } from "@grpc/grpc-js";
 import { statusName } from "./errors";
+import { exchangeCode } from "./stream-serve";
 
 /** What one exchange reports when it settles: the gRPC status name and the seconds it took. */
 export type ExchangeObserver = (code: string, seconds: number) => void;
@@ -132,7 +133,7 @@ export class StreamExchange {
     if (w === undefined) return; // answered after its deadline, or a duplicate
     this.pending.delete(id);
     clearTimeout(w.timer);
-    this.opts.observe?.(err === undefined ? "OK" : statusName(err.code), Number(process.hrtime.bigint() - w.started) / 1e9);
+    this.opts.observe?.(err === undefined ? exchangeCode(res) : statusName(err.code), Number(process.hrtime.bigint() - w.started) / 1e9);
     if (err === undefined) w.resolve(res);
     else w.reject(err);
   }

@@ -6,7 +6,7 @@
  * left unanswered by a graceful end.
  */
 import { status, type ServerDuplexStream } from "@grpc/grpc-js";
-import { RpcError } from "./errors";
+import { RpcError, statusName } from "./errors";
 
 /** The response of one exchange: the unary answer, or the status the unary call would have failed with. */
 export interface ExchangeAnswer<T> {
@@ -28,6 +28,16 @@ export async function answerExchange<T>(id: bigint, run: () => Promise<T>): Prom
     if (err instanceof RpcError) return { id, errorCode: err.code, errorMessage: err.message };
     throw err;
   }
+}
+
+/**
+ * The status an exchange answer stands for: its `errorCode` (an RpcError the unary call would have
+ * failed with) or OK — so `datahub_grpc_*_handled_total{code}` and the alerts on it count exchanges
+ * like unary calls.
+ */
+export function exchangeCode(res: unknown): string {
+  const code = (res as { errorCode?: unknown } | null)?.errorCode;
+  return typeof code === "number" && code !== 0 ? statusName(code) : "OK";
 }
 
 /** Hooks of {@link ExchangeStreams.serve}. */
@@ -73,7 +83,7 @@ export class ExchangeStreams {
       handle(req, abort.signal).then(
         (res) => {
           inFlight--;
-          hooks.settled("OK", Number(process.hrtime.bigint() - started) / 1e9);
+          hooks.settled(exchangeCode(res), Number(process.hrtime.bigint() - started) / 1e9);
           if (!done) call.write(res);
           finish();
         },
