@@ -45,8 +45,10 @@ const keys = new Map<string, { keyId: string; orgId: string }>();
 if (layers.has("auth")) keys.set(hashApiKey(env("FLOOR_KEY")), { keyId: env("FLOOR_KEY_ID"), orgId: env("FLOOR_ORG_ID") });
 
 const viaGrpc = layers.has("grpc");
-const ratelimitRpc = createRpcClient(ratelimit.RateLimitService, process.env.FLOOR_GRPC_ADDR ?? "127.0.0.1:1", { timeoutMs: 1000 });
-const auditRpc = createRpcClient(audit.AuditService, process.env.FLOOR_GRPC_ADDR ?? "127.0.0.1:1", { timeoutMs: 5000 });
+// The stack's internal token (bench/stack.ts sets it for every process of the run).
+const credentials = { bearer: process.env.DATAHUB_INTERNAL_TOKEN };
+const ratelimitRpc = createRpcClient(ratelimit.RateLimitService, process.env.FLOOR_GRPC_ADDR ?? "127.0.0.1:1", { timeoutMs: 1000, credentials });
+const auditRpc = createRpcClient(audit.AuditService, process.env.FLOOR_GRPC_ADDR ?? "127.0.0.1:1", { timeoutMs: 5000, credentials });
 
 // Rate limiting: every request of one event-loop turn goes to Redis in one script call.
 const redisLimiter = layers.has("redis") && !viaGrpc

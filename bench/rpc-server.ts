@@ -29,8 +29,10 @@ const impl = {
 };
 
 async function serveGrpcJs(): Promise<number> {
-  // The runtime's real server path: GrpcHost with its metrics wrapper, health and reflection.
-  const host = new GrpcHost(createLogger({ level: "warn" }), createMetricsRegistry());
+  // The runtime's real server path: GrpcHost with its caller check, metrics wrapper, health and reflection.
+  const token = process.env.DATAHUB_INTERNAL_TOKEN;
+  if (token === undefined) throw new Error("rpc-server.ts needs DATAHUB_INTERNAL_TOKEN (bench/rpc-transport.ts sets it)");
+  const host = new GrpcHost(createLogger({ level: "warn" }), createMetricsRegistry(), { callers: { tokens: [token] } });
   host.addService(ratelimit.RateLimitService, impl);
   return host.listen("127.0.0.1", 0);
 }

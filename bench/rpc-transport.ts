@@ -12,6 +12,7 @@
  * (default 2) repeats the interleaved cases and keeps the best of each (the machine is shared).
  * Writes the table into docs/benchmarks.md under "gRPC transport" unless RPC_BENCH_NO_WRITE=1.
  */
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { fromJson } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -43,14 +44,18 @@ interface Caller {
   close(): void;
 }
 
+/** The internal token the spawned grpc-js server accepts (the connect server ignores it). */
+const TOKEN = randomBytes(32).toString("base64url");
+const credentials = { bearer: TOKEN };
+
 function grpcJsCaller(port: number): Caller {
-  const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000 });
+  const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000, credentials });
   return { check: () => c.check(CHECK), batch: () => c.checkBatch(BATCH), close: () => c.close() };
 }
 
 /** The edge's hot path: each call one exchange on the CheckBatchStream stream (runtime's stream-exchange.ts). */
 function grpcJsStreamCaller(port: number): Caller {
-  const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000 });
+  const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000, credentials });
   return {
     check: () => c.checkBatchStream({ batch: { requests: [CHECK] } }).then(unwrapExchange),
     batch: () => c.checkBatchStream({ batch: BATCH }).then(unwrapExchange),
@@ -137,6 +142,7 @@ async function main(): Promise<void> {
       // A fresh server per case, so no case inherits another's warm state or connections.
       const { child, match } = await spawnChild(`rpc-server ${c.server}`, process.execPath, ["--import", "tsx", serverScript, c.server], {
         ready: /^READY (\d+)/,
+        env: { ...process.env, DATAHUB_INTERNAL_TOKEN: TOKEN },
       });
       const caller = c.client(Number(match![1]));
       try {

@@ -4,6 +4,7 @@
  * key, a datahub.yaml with one rate-limited, scope-protected route, and an org and key created
  * through the real HTTP API.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,6 +108,8 @@ export async function prepareStackEnv(upstreamUrl: string): Promise<StackEnv> {
       REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
       DATAHUB_REDIS_PREFIX: redisPrefix,
       DATAHUB_ROOT_KEY: rootKey,
+      // Shared by every process of the run (split mode needs it; the floor proxy calls the services).
+      DATAHUB_INTERNAL_TOKEN: randomBytes(32).toString("base64url"),
       DATAHUB_CONFIG: configPath,
       DATAHUB_BIND_HOST: "127.0.0.1",
       DATAHUB_SHUTDOWN_DELAY_MS: "100",

@@ -14,7 +14,7 @@ const events = Number(eventsArg);
 const concurrency = Number(concurrencyArg);
 const rate = Number(rateArg);
 const now = () => performance.timeOrigin + performance.now();
-const client = createRpcClient(webhooks.WebhookService, address!, { timeoutMs: 30_000 });
+const client = createRpcClient(webhooks.WebhookService, address!, { timeoutMs: 30_000, credentials: { bearer: process.env.DATAHUB_INTERNAL_TOKEN } });
 const starts: number[] = new Array(events);
 const publish = (seq: number) => {
   starts[seq] = now();

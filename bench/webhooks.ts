@@ -16,7 +16,7 @@ import { fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { webhooks } from "@datahub/proto";
 import { createRpcClient, startRunner } from "@datahub/runtime";
-import { createTestDatabase, testConfig, testEnv, uniqueSuffix } from "@datahub/runtime/testing";
+import { createTestDatabase, TEST_CREDENTIALS, TEST_INTERNAL_TOKEN, testConfig, testEnv, uniqueSuffix } from "@datahub/runtime/testing";
 import { webhooksModule } from "@datahub/webhooks";
 
 /** Options of {@link runWebhookBench}. */
@@ -99,7 +99,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     },
   });
   const runner = await startRunner({ config: testConfig(env), modules: [webhooksModule] });
-  const client = createRpcClient(webhooks.WebhookService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 30_000 });
+  const client = createRpcClient(webhooks.WebhookService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 30_000, credentials: TEST_CREDENTIALS });
   try {
     const orgId = "bench";
     for (let i = 0; i < endpoints; i++) {
@@ -160,7 +160,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
       new Promise<void>((resolve, reject) => {
         const script = fileURLToPath(new URL("./webhooks-publisher.ts", import.meta.url));
         const args = ["--import", "tsx", script, `127.0.0.1:${runner.ports.grpc}`, orgId, String(opts.events), String(publishConcurrency), String(opts.publishRate ?? 0)];
-        execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+        execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DATAHUB_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN } }, (err, stdout) => {
           if (err) return reject(err);
           const out = JSON.parse(stdout.trim().split("\n").at(-1)!) as { starts: number[]; publishedAt: number };
           out.starts.forEach((t, i) => started.set(i, t));

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { z } from "zod";
 import { isWellFormedApiKey } from "./api-key";
@@ -108,6 +109,19 @@ const cidrList = z.string().refine(
   { message: "expected a comma list of CIDRs such as 127.0.0.0/8,::1/128" },
 );
 
+/**
+ * `DATAHUB_INTERNAL_TOKEN`: one value, or two comma-separated during a rotation (the first is the
+ * one this process presents). Long random strings of visible ASCII; a value is never echoed.
+ */
+const internalTokens = z
+  .string()
+  .transform((v) => v.split(",").map((s) => s.trim()))
+  .refine((list) => list.length >= 1 && list.length <= 2, { message: "expected one value, or two comma-separated during a rotation" })
+  .refine((list) => list.every((t) => /^[\x21-\x7e]{32,512}$/.test(t)), {
+    message: "expected 32 to 512 visible ASCII characters per value (e.g. `openssl rand -base64 48`)",
+  })
+  .refine((list) => list.every((t) => !isWellFormedApiKey(t)), { message: "an API key cannot be the internal token" });
+
 const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: "expected host:port" });
 
 const targets = z
@@ -139,6 +153,11 @@ const envSchema = z.object({
   DATAHUB_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: "expected 1-64 of [A-Za-z0-9_.:-]" }).default("datahub"),
   DATAHUB_TARGET: targets,
   DATAHUB_BIND_HOST: z.string().min(1).default("0.0.0.0"),
+  DATAHUB_GRPC_BIND_HOST: z.string().min(1).default("127.0.0.1"),
+  DATAHUB_INTERNAL_TOKEN: internalTokens.optional(),
+  DATAHUB_GRPC_TLS_CERT: z.string().min(1).optional(),
+  DATAHUB_GRPC_TLS_KEY: z.string().min(1).optional(),
+  DATAHUB_GRPC_TLS_CA: z.string().min(1).optional(),
   DATAHUB_EDGE_PORT: port(8080),
   DATAHUB_GRPC_PORT: port(50051),
   DATAHUB_METRICS_PORT: port(9464),
@@ -211,7 +230,17 @@ const envSchema = z.object({
 /** Validated configuration of one process. */
 export interface Config {
   targets: ServiceName[];
+  /** Where the public listeners bind: the edge and the ops port (`DATAHUB_BIND_HOST`). */
   bindHost: string;
+  /** Where the internal gRPC port binds (`DATAHUB_GRPC_BIND_HOST`, loopback by default). */
+  grpcBindHost: string;
+  /**
+   * The internal credential (docs/security.md, "Internal gRPC"): `tokens[0]` is presented on every
+   * internal call, and every value is accepted. `generated` when `all` mode made one up at start.
+   */
+  internal: { tokens: string[]; generated: boolean };
+  /** TLS of the gRPC port and of internal clients; unset means plaintext (loopback or a mesh). */
+  grpcTls?: GrpcTlsConfig;
   ports: { edge: number; grpc: number; metrics: number };
   addresses: Record<Exclude<ServiceName, "edge">, string>;
   databaseUrls: { auth: string; audit: string; webhooks: string };
@@ -249,6 +278,15 @@ export interface Config {
   /** When the edge and other services share a process, run the others on a worker thread. */
   servicesThread: boolean;
   webhooks: WebhooksConfig;
+}
+
+/** File paths of the internal gRPC TLS material (`DATAHUB_GRPC_TLS_*`). */
+export interface GrpcTlsConfig {
+  /** This process's certificate chain: served on the gRPC port, and presented to servers that ask for one. */
+  cert?: string;
+  key?: string;
+  /** CA bundle: clients verify servers with it; when set, the server also requires client certificates signed by it. */
+  ca?: string;
 }
 
 /** Tunables of the webhooks service (README, configuration table). */
@@ -297,10 +335,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.DATAHUB_TLS_CERT) !== Boolean(e.DATAHUB_TLS_KEY)) {
     throw new ConfigError("invalid DATAHUB_TLS_CERT/DATAHUB_TLS_KEY: set both or neither");
   }
+  if (Boolean(e.DATAHUB_GRPC_TLS_CERT) !== Boolean(e.DATAHUB_GRPC_TLS_KEY)) {
+    throw new ConfigError("invalid DATAHUB_GRPC_TLS_CERT/DATAHUB_GRPC_TLS_KEY: set both or neither");
+  }
+  for (const name of ["DATAHUB_GRPC_TLS_CERT", "DATAHUB_GRPC_TLS_KEY", "DATAHUB_GRPC_TLS_CA"] as const) {
+    const file = e[name];
+    if (file !== undefined && !existsSync(file)) throw new ConfigError(`invalid ${name}: file not found: ${file}`);
+  }
+  const runsEverything = SERVICE_NAMES.every((s) => e.DATAHUB_TARGET.includes(s));
+  if (e.DATAHUB_INTERNAL_TOKEN === undefined && !runsEverything) {
+    throw new ConfigError(
+      "missing DATAHUB_INTERNAL_TOKEN: a process that runs only some of the services must share the internal token with the others (docs/security.md)",
+    );
+  }
   const local = `127.0.0.1:${e.DATAHUB_GRPC_PORT}`;
+  const grpcTls = e.DATAHUB_GRPC_TLS_CERT || e.DATAHUB_GRPC_TLS_CA ? { cert: e.DATAHUB_GRPC_TLS_CERT, key: e.DATAHUB_GRPC_TLS_KEY, ca: e.DATAHUB_GRPC_TLS_CA } : undefined;
   return {
     targets: e.DATAHUB_TARGET,
     bindHost: e.DATAHUB_BIND_HOST,
+    grpcBindHost: e.DATAHUB_GRPC_BIND_HOST,
+    // In `all` mode every caller lives in this process (or its services thread, which gets this
+    // config), so a random token nobody else knows is the right default.
+    internal: e.DATAHUB_INTERNAL_TOKEN
+      ? { tokens: e.DATAHUB_INTERNAL_TOKEN, generated: false }
+      : { tokens: [randomBytes(32).toString("base64url")], generated: true },
+    grpcTls,
     ports: { edge: e.DATAHUB_EDGE_PORT, grpc: e.DATAHUB_GRPC_PORT, metrics: e.DATAHUB_METRICS_PORT },
     addresses: {
       auth: e.DATAHUB_AUTH_ADDR ?? local,

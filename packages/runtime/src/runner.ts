@@ -1,4 +1,5 @@
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { auth } from "@datahub/proto";
 import type { Registry } from "prom-client";
 import type { Config } from "./config";
 import { createLogger, type Logger } from "./logger";
@@ -9,6 +10,8 @@ import { GrpcHost } from "./grpc/server";
 import { createRpcClient, type RpcClient } from "./grpc/client";
 import { currentTelemetry } from "./telemetry/sdk";
 import { registerDependencyMetrics } from "./dependency-metrics";
+import { internalCredentials, serverCredentials } from "./grpc/credentials";
+import { LazyKeyVerifier } from "./keys/key-verifier";
 
 /** What every module gets when it starts. */
 export interface ModuleContext {
@@ -95,10 +98,12 @@ const builtins = (host: GrpcHost, opsPorts: { metrics: number; grpc: number }, o
     name: "grpc",
     requires: ["ops"],
     async start(ctx) {
-      const port = await host.listen(ctx.config.bindHost, ctx.config.ports.grpc);
+      const { config } = ctx;
+      const port = await host.listen(config.grpcBindHost, config.ports.grpc);
       opsPorts.grpc = port;
-      ctx.logger.info({ port }, "grpc server listening");
-      return { stop: () => host.shutdown(ctx.config.shutdown.timeoutMs), info: { port } };
+      // The token itself is never logged; only whether it was made up for this process.
+      ctx.logger.info({ host: config.grpcBindHost, port, tls: config.grpcTls?.cert !== undefined, internalToken: config.internal.generated ? "generated" : "configured" }, "grpc server listening");
+      return { stop: () => host.shutdown(config.shutdown.timeoutMs), info: { port } };
     },
   },
 ];
@@ -143,7 +148,15 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   const registry = createMetricsRegistry({ defaultMetrics: opts.serveOps !== false });
   registerDependencyMetrics(registry);
   const health = new Health();
-  const grpc = new GrpcHost(logger, registry);
+  const credentials = internalCredentials(config);
+  const clientOf = <T extends GenServiceMethods>(service: GenService<T>, address: string) =>
+    createRpcClient(service, address, { timeoutMs: config.rpcTimeoutMs, registry, credentials });
+  // API keys presented to the gRPC port are verified through auth, as the edge verifies them.
+  const keyVerifier = new LazyKeyVerifier({ config, logger, authClient: () => clientOf(auth.AuthService, config.addresses.auth) });
+  const grpc = new GrpcHost(logger, registry, {
+    callers: { tokens: config.internal.tokens, verifyKey: keyVerifier.verify },
+    credentials: serverCredentials(config),
+  });
   const ports = { grpc: 0, metrics: 0 };
   const clients: Array<{ close(): void }> = [];
   const plan = planModules(config.targets, [...builtins(grpc, ports, opts), ...opts.modules]);
@@ -158,7 +171,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     health,
     grpc,
     client(service, address) {
-      const c = createRpcClient(service, address, { timeoutMs: config.rpcTimeoutMs, registry });
+      const c = clientOf(service, address);
       clients.push(c);
       return c;
     },
@@ -183,6 +196,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
         );
       }
       clients.forEach((c) => c.close());
+      await keyVerifier.close();
       // Queued spans of the last requests go out before the process exits.
       await withTimeout(currentTelemetry()?.shutdown() ?? Promise.resolve(), config.shutdown.timeoutMs).catch(() => undefined);
       logger.info("stopped");

@@ -1,5 +1,7 @@
 import { loadConfig, ConfigError, generateApiKey } from "@datahub/runtime";
 
+const TOKEN = "internal-token-of-at-least-32-characters-0123";
+
 describe("loadConfig", () => {
   it("applies the contract's defaults", () => {
     const c = loadConfig({});
@@ -12,7 +14,7 @@ describe("loadConfig", () => {
   });
 
   it("reads a comma list of targets and per-service overrides", () => {
-    const c = loadConfig({ DATAHUB_TARGET: "auth, audit", AUDIT_DATABASE_URL: "postgres://x@h/audit", RATELIMIT_REDIS_URL: "redis://a:1,redis://b:2" });
+    const c = loadConfig({ DATAHUB_TARGET: "auth, audit", DATAHUB_INTERNAL_TOKEN: TOKEN, AUDIT_DATABASE_URL: "postgres://x@h/audit", RATELIMIT_REDIS_URL: "redis://a:1,redis://b:2" });
     expect(c.targets).toEqual(["auth", "audit"]);
     expect(c.databaseUrls.audit).toBe("postgres://x@h/audit");
     expect(c.databaseUrls.auth).toBe("postgres://postgres@127.0.0.1:5432/datahub");
@@ -37,6 +39,10 @@ describe("loadConfig", () => {
     ["DATAHUB_WEBHOOKS_ALLOW_CIDRS", "10.0.0.0/33"],
     ["DATAHUB_WEBHOOKS_RETRY_SCHEDULE", "5s,soon"],
     ["DATAHUB_WEBHOOKS_CONCURRENCY", "0"],
+    ["DATAHUB_INTERNAL_TOKEN", "short"],
+    ["DATAHUB_INTERNAL_TOKEN", `${TOKEN},${TOKEN}x,${TOKEN}y`],
+    ["DATAHUB_INTERNAL_TOKEN", generateApiKey()],
+    ["DATAHUB_GRPC_TLS_CERT", "/nonexistent/cert.pem"],
   ])("rejects a bad %s with one line naming it", (name, value) => {
     let err: unknown;
     try {
@@ -48,6 +54,33 @@ describe("loadConfig", () => {
     const message = (err as Error).message;
     expect(message).toContain(name);
     expect(message.split("\n")).toHaveLength(1);
+  });
+
+  it("binds gRPC to loopback by default, apart from the public listeners", () => {
+    const c = loadConfig({ DATAHUB_BIND_HOST: "0.0.0.0" });
+    expect(c.bindHost).toBe("0.0.0.0");
+    expect(c.grpcBindHost).toBe("127.0.0.1");
+    expect(loadConfig({ DATAHUB_GRPC_BIND_HOST: "::" }).grpcBindHost).toBe("::");
+  });
+
+  it("makes up a random internal token in all mode, and refuses to run part of the services without one", () => {
+    const a = loadConfig({}).internal;
+    const b = loadConfig({ DATAHUB_TARGET: "edge,auth,ratelimit,audit,webhooks" }).internal;
+    expect(a.generated).toBe(true);
+    expect(a.tokens[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(b.tokens[0]).not.toBe(a.tokens[0]);
+    expect(() => loadConfig({ DATAHUB_TARGET: "edge" })).toThrow(/^missing DATAHUB_INTERNAL_TOKEN: [^\n]+$/);
+    expect(loadConfig({ DATAHUB_TARGET: "edge", DATAHUB_INTERNAL_TOKEN: `${TOKEN}new, ${TOKEN}` }).internal).toEqual({ tokens: [`${TOKEN}new`, TOKEN], generated: false });
+  });
+
+  it("never echoes the internal token", () => {
+    const secret = "s3cr3t,with,too,many,values-0123456789abcdefghijklmn";
+    expect(() => loadConfig({ DATAHUB_INTERNAL_TOKEN: secret })).toThrow(/^invalid DATAHUB_INTERNAL_TOKEN: /);
+    try {
+      loadConfig({ DATAHUB_INTERNAL_TOKEN: secret });
+    } catch (e) {
+      expect((e as Error).message).not.toContain("s3cr3t");
+    }
   });
 
   it("never echoes a database URL (it may hold a password)", () => {

@@ -5,6 +5,7 @@
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
+import { testMetadata } from "@datahub/runtime/testing";
 import { startAudit, type AuditHarness } from "./harness";
 
 const PROTO_ROOT = fileURLToPath(new URL("../../../proto", import.meta.url));
@@ -17,7 +18,7 @@ let client: DynamicClient;
 
 const call = (method: string, req: unknown) =>
   new Promise<any>((resolve, reject) =>
-    client[method]!(req, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))),
+    client[method]!(req, testMetadata(), { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))),
   );
 
 beforeAll(async () => {

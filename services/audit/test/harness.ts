@@ -1,7 +1,7 @@
 import pg from "pg";
 import { audit } from "@datahub/proto";
 import { createRpcClient, startRunner, type Runner, type RpcClient } from "@datahub/runtime";
-import { createTestDatabase, testConfig, testEnv, uniqueSuffix } from "@datahub/runtime/testing";
+import { createTestDatabase, testConfig, testEnv, uniqueSuffix, TEST_CREDENTIALS } from "@datahub/runtime/testing";
 import { auditModule } from "../src";
 import type { AuditMethods } from "../src/server";
 import type { LogEntry } from "../src/store/types";
@@ -24,7 +24,7 @@ export async function startAudit(extra: Record<string, string> = {}, databaseUrl
   const env = await testEnv({ databaseUrl: url, redisPrefix: `audit-${uniqueSuffix()}`, extra: { DATAHUB_TARGET: "audit", ...extra } });
   const runner = await startRunner({ config: testConfig(env), modules: [auditModule] });
   const grpcAddress = `127.0.0.1:${runner.ports.grpc}`;
-  const client = createRpcClient(audit.AuditService, grpcAddress, { timeoutMs: 10_000 });
+  const client = createRpcClient(audit.AuditService, grpcAddress, { timeoutMs: 10_000, credentials: TEST_CREDENTIALS });
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   pool.on("error", () => {}); // idle clients die when a test cuts the connection; the next query reconnects
   return {

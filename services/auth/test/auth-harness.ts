@@ -4,12 +4,12 @@
  */
 import { auth } from "@datahub/proto";
 import { createRpcClient, generateApiKey, startRunner, type Config, type Logger, type Runner } from "@datahub/runtime";
-import { captureLogger, createTestDatabase, testConfig, testEnv, uniqueSuffix } from "@datahub/runtime/testing";
+import { captureLogger, createTestDatabase, testConfig, testEnv, uniqueSuffix, TEST_CREDENTIALS } from "@datahub/runtime/testing";
 import pg from "pg";
 import { authModule } from "../src/module";
 
 type AuthClient = ReturnType<typeof createAuthClient>;
-const createAuthClient = (address: string) => createRpcClient(auth.AuthService, address, { timeoutMs: 2000 });
+const createAuthClient = (address: string) => createRpcClient(auth.AuthService, address, { timeoutMs: 2000, credentials: TEST_CREDENTIALS });
 
 export interface AuthHarness {
   /** DATAHUB_ROOT_KEY given to the runner (undefined when the runner generated one). */

@@ -8,7 +8,7 @@ import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { GenService } from "@bufbuild/protobuf/codegenv2";
 import { webhooks } from "@datahub/proto";
 import { GrpcHost, GrpcStatus, Registry, RpcError, newId, type ServiceImpl } from "@datahub/runtime";
-import { captureLogger } from "@datahub/runtime/testing";
+import { captureLogger, TEST_INTERNAL_TOKEN } from "@datahub/runtime/testing";
 
 type MethodsOf<S> = S extends GenService<infer T> ? T : never;
 type Methods = MethodsOf<typeof webhooks.WebhookService>;
@@ -48,7 +48,7 @@ export async function startFakeWebhooks(opts: { serve?: boolean } = {}): Promise
     publishCalls: 0,
     async start() {
       if (host) return;
-      host = new GrpcHost(logger, new Registry());
+      host = new GrpcHost(logger, new Registry(), { callers: { tokens: [TEST_INTERNAL_TOKEN] } });
       const impl: ServiceImpl<Methods> = {
         createEndpoint: unimplemented,
         getEndpoint: unimplemented,

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { generateApiKey } from "@datahub/runtime";
+import { testMetadata } from "@datahub/runtime/testing";
 import { newOrg, startAuth, type AuthHarness } from "./auth-harness";
 
 const PROTO_ROOT = fileURLToPath(new URL("../../../proto", import.meta.url));
@@ -24,7 +25,7 @@ let h: AuthHarness;
 let client: grpc.Client & { VerifyKey: Function };
 const verify = (key: string) =>
   new Promise<VerifyReply>((resolve, reject) =>
-    client.VerifyKey({ key }, { deadline: Date.now() + 2000 }, (err: Error | null, res: VerifyReply) => (err ? reject(err) : resolve(res))),
+    client.VerifyKey({ key }, testMetadata(), { deadline: Date.now() + 2000 }, (err: Error | null, res: VerifyReply) => (err ? reject(err) : resolve(res))),
   );
 
 beforeAll(async () => {

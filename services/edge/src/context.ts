@@ -3,23 +3,9 @@
  * Shared by the data plane (pipeline, proxy) and the `/v1` management API.
  */
 
-/** A key's own rate-limit policy, as VerifyKey returns it. */
-export interface KeyRateLimit {
-  limit: number;
-  windowSeconds: number;
-  /** `sliding-log` | `gcra` | `sliding-window` | `fixed-window`; empty = the default. */
-  algorithm: string;
-}
+import type { Principal } from "@datahub/runtime";
 
-/** Who is calling: the verified API key. */
-export interface Principal {
-  keyId: string;
-  orgId: string;
-  scopes: string[];
-  /** A root key (`dhr_`): may manage every org. */
-  root: boolean;
-  rateLimit?: KeyRateLimit;
-}
+export type { KeyRateLimit, Principal } from "@datahub/runtime";
 
 /** State of one request as it moves through the pipeline. */
 export interface RequestContext {

@@ -4,11 +4,9 @@
  * the pipeline, and serves it on `config.ports.edge`.
  */
 import { audit, auth, ratelimit, webhooks } from "@datahub/proto";
-import { type DatahubModule, systemEventsCounter, throttledWarn, tracingEnabled, unwrapExchange } from "@datahub/runtime";
+import { type DatahubModule, KeyCache, subscribeInvalidations, systemEventsCounter, throttledWarn, tracingEnabled, unwrapExchange } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
-import { KeyCache } from "./auth/key-cache";
-import { subscribeInvalidations } from "./auth/invalidation";
 import { CorsPolicy, PROXIED_SECURITY_HEADERS, securityHeaders } from "./headers";
 import { createEdgeMetrics, registerEdgeGauges } from "./metrics";
 import { createPipeline } from "./pipeline";

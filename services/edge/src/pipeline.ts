@@ -8,7 +8,7 @@
  * cache hit, and one shared CheckBatch RPC per event-loop turn for rate limits.
  */
 import { ServerResponse, type IncomingMessage } from "node:http";
-import { context, hashApiKey, hasAllScopes, isWellFormedApiKey, requestIdFrom, tracingEnabled, type Config, type Health, type Logger } from "@datahub/runtime";
+import { context, hashApiKey, type KeyCache, hasAllScopes, isWellFormedApiKey, requestIdFrom, tracingEnabled, type Config, type Health, type Logger } from "@datahub/runtime";
 import type { ratelimit } from "@datahub/proto";
 import type { Principal, RequestContext } from "./context";
 import type { EdgeRequest, EdgeResponse } from "./exchange";
@@ -17,7 +17,6 @@ import type { Responder } from "./respond";
 import type { RequestLog } from "./request-log";
 import { startRequestSpan, traceFrom } from "./trace";
 import { keyFromHeaders, queryCarriesKey } from "./auth/extract";
-import type { KeyCache } from "./auth/key-cache";
 import type { RateLimitGate, Verdict } from "./ratelimit/gate";
 import { anonymousPolicies, keyPolicies, type PolicyGroup } from "./ratelimit/policies";
 import type { Forwarder } from "./proxy/forward";

@@ -14,12 +14,12 @@ import {
   trace,
   traceparentOf,
   tracer,
+  type KeyCache,
   type Link,
   type Span,
   type SpanContext,
 } from "@datahub/runtime";
 import type { EdgeResponse } from "./exchange";
-import type { KeyCache } from "./auth/key-cache";
 import type { CheckBatcher } from "./ratelimit/batcher";
 
 const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;

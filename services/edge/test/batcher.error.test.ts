@@ -5,7 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import { ratelimit } from "@datahub/proto";
 import { CheckBatcher } from "../src/ratelimit/batcher";
-import { manualClock, unavailableError } from "./support/fakes";
+import { manualClock, unavailableError } from "../../../packages/runtime/test/support/fakes";
 
 const d = { key: "{k:1}:default", limit: 10n, windowMs: 60_000n };
 

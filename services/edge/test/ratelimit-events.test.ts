@@ -9,7 +9,7 @@ import { captureLogger } from "@datahub/runtime/testing";
 import type { Principal } from "../src/context";
 import { RateLimitEvents, type PublishFn } from "../src/events/ratelimit-exceeded";
 import { keyPolicies } from "../src/ratelimit/policies";
-import { manualClock, unavailableError } from "./support/fakes";
+import { manualClock, unavailableError } from "../../../packages/runtime/test/support/fakes";
 
 const A: Principal = { keyId: "key-a", orgId: "org-1", scopes: [], root: false };
 const B: Principal = { keyId: "key-b", orgId: "org-2", scopes: [], root: false };

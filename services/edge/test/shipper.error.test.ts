@@ -5,7 +5,7 @@
 import { Registry } from "@datahub/runtime";
 import { captureLogger, eventually } from "@datahub/runtime/testing";
 import { AuditShipper, type LogRecordInit } from "../src/audit/shipper";
-import { unavailableError } from "./support/fakes";
+import { unavailableError } from "../../../packages/runtime/test/support/fakes";
 
 const rec = (i: number): LogRecordInit => ({ requestId: `r${i}`, timestampMs: BigInt(i), method: "GET", path: "/x", status: 200 });
 

@@ -7,11 +7,11 @@ import { create } from "@bufbuild/protobuf";
 import { ratelimit } from "@datahub/proto";
 import { context, markTracingEnabled, trace, tracer, type Span } from "@datahub/runtime";
 import { node, tracing } from "@opentelemetry/sdk-node";
-import { KeyCache } from "../src/auth/key-cache";
+import { KeyCache } from "@datahub/runtime";
 import { CheckBatcher } from "../src/ratelimit/batcher";
 import { endRequestSpan, groupLinks, recordLinks, traceBatches, verifyInSpan } from "../src/trace";
 import type { EdgeResponse } from "../src/exchange";
-import { FakeAuth } from "./support/fakes";
+import { FakeAuth } from "../../../packages/runtime/test/support/fakes";
 
 const exporter = new tracing.InMemorySpanExporter();
 const provider = new node.NodeTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(exporter)] });

@@ -9,6 +9,7 @@ import { credentials, makeGenericClientConstructor, type ClientDuplexStream, typ
 import { ratelimit } from "@datahub/proto";
 import {
   createMetricsRegistry,
+  bearerInterceptor,
   createRpcClient,
   ExchangeError,
   grpcServiceDefinition,
@@ -19,7 +20,7 @@ import {
   unwrapExchange,
   type Runner,
 } from "@datahub/runtime";
-import { captureLogger, eventually, freePort, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
+import { captureLogger, eventually, freePort, TEST_CREDENTIALS, TEST_INTERNAL_TOKEN, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
 import { startRateLimitService, type RateLimitClient } from "./service-harness";
 import { deleteKeys } from "./redis-helpers";
 
@@ -108,7 +109,7 @@ describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => 
   let port: number;
   let host: GrpcHost;
   const start = async () => {
-    host = new GrpcHost(logger, createMetricsRegistry());
+    host = new GrpcHost(logger, createMetricsRegistry(), { callers: { tokens: [TEST_INTERNAL_TOKEN] } });
     host.addService(ratelimit.RateLimitService, impl);
     await host.listen("127.0.0.1", port);
   };
@@ -123,7 +124,7 @@ describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => 
   });
 
   it("fails only the exchange that outlives its deadline, with DEADLINE_EXCEEDED", async () => {
-    const client = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000 });
+    const client = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000, credentials: TEST_CREDENTIALS });
     try {
       const slow = codeOf(client.checkBatchStream(batchOf("{hold}:a"), { timeoutMs: 150 }));
       const fast = await client.checkBatchStream(batchOf("{fast}:a"));
@@ -137,7 +138,7 @@ describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => 
   });
 
   it("answers what is in flight when the server shuts down, fails fast while it is gone, and reconnects when it is back", async () => {
-    const client = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 3000 });
+    const client = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 3000, credentials: TEST_CREDENTIALS });
     try {
       const inFlight = client.checkBatchStream(batchOf("{hold}:b"));
       await eventually(() => held.length === 1);
@@ -160,7 +161,7 @@ describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => 
 
   it("moves new exchanges to a fresh stream when the old one is older than rotateMs, losing none", async () => {
     const Ctor = makeGenericClientConstructor(grpcServiceDefinition(ratelimit.RateLimitService), ratelimit.RateLimitService.typeName);
-    const raw = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as Record<string, (md: Metadata) => ClientDuplexStream<unknown, unknown>>;
+    const raw = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(TEST_INTERNAL_TOKEN)] }) as unknown as Record<string, (md: Metadata) => ClientDuplexStream<unknown, unknown>>;
     let opened = 0;
     // rotateMs 0: every exchange opens a fresh stream and half-closes the previous one.
     const exchange = new StreamExchange({

@@ -6,7 +6,7 @@
 import { Redis } from "ioredis";
 import { ratelimit } from "@datahub/proto";
 import { createRedis, createRpcClient, startRunner } from "@datahub/runtime";
-import { captureLogger, testConfig, testEnv, uniqueSuffix } from "@datahub/runtime/testing";
+import { captureLogger, testConfig, testEnv, uniqueSuffix, TEST_CREDENTIALS } from "@datahub/runtime/testing";
 import { Algorithm, RedisRateLimiter, ratelimitModule, type DescriptorInput } from "../src/index";
 import { startCluster, type RedisCluster } from "./redis-servers";
 
@@ -59,7 +59,7 @@ it("refuses a group that spans slots before Redis sees it (instead of a CROSSSLO
 it("serves CheckBatch from the ratelimit module configured with the cluster's nodes (RATELIMIT_REDIS_URL list)", async () => {
   const env = await testEnv({ databaseUrl: "postgres://postgres@127.0.0.1/unused", redisPrefix: `rlc${uniqueSuffix()}`, extra: { DATAHUB_TARGET: "ratelimit", RATELIMIT_REDIS_URL: cluster.urls.join(","), REDIS_CLUSTER: "true", DATAHUB_RATELIMIT_DEFAULT_ALGORITHM: "gcra" } });
   const runner = await startRunner({ config: testConfig(env), modules: [ratelimitModule], logger: captureLogger("warn").logger });
-  const rpc = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 5000 });
+  const rpc = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 5000, credentials: TEST_CREDENTIALS });
   try {
     const req = { requests: Array.from({ length: 50 }, (_, i) => ({ descriptors: [{ key: `{m${i}}:a`, limit: 2n, windowMs: 60_000n, cost: 1n }, { key: `{m${i}}:b`, limit: 5n, windowMs: 60_000n, cost: 1n, algorithm: ratelimit.Algorithm.SLIDING_LOG }] })) };
     const rounds = [];

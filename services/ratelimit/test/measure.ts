@@ -7,14 +7,14 @@
 import { Redis } from "ioredis";
 import { ratelimit } from "@datahub/proto";
 import { createRpcClient, startRunner } from "@datahub/runtime";
-import { captureLogger, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
+import { captureLogger, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix, TEST_CREDENTIALS } from "@datahub/runtime/testing";
 import { ratelimitModule, RedisRateLimiter } from "../src/index";
 import { deleteKeys } from "./redis-helpers";
 
 const prefix = `rlmeasure${uniqueSuffix()}`;
 const env = await testEnv({ databaseUrl: "postgres://postgres@127.0.0.1/unused", redisPrefix: prefix, extra: { DATAHUB_TARGET: "ratelimit", DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS: process.env.DATAHUB_RATELIMIT_REDIS_TIMEOUT_MS ?? "50" } });
 const runner = await startRunner({ config: testConfig(env), modules: [ratelimitModule], logger: captureLogger("warn").logger });
-const rpc = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 5000 });
+const rpc = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 5000, credentials: TEST_CREDENTIALS });
 let failed = 0;
 /** Counts UNAVAILABLE answers (command timeouts on a loaded box) instead of stopping the run. */
 const client = {

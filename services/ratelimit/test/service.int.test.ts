@@ -4,7 +4,7 @@ import { loadSync } from "@grpc/proto-loader";
 import { Redis } from "ioredis";
 import { ratelimit } from "@datahub/proto";
 import { createRpcClient, startRunner, type RpcClient, type Runner } from "@datahub/runtime";
-import { captureLogger, freePort, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
+import { captureLogger, freePort, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix, TEST_CREDENTIALS, testMetadata } from "@datahub/runtime/testing";
 import { ratelimitModule } from "../src/index";
 import { startRateLimitService } from "./service-harness";
 import { deleteKeys } from "./redis-helpers";
@@ -127,7 +127,7 @@ describe("contract §7: a plain @grpc/grpc-js client built from the .proto", () 
     const plain = new pkg.datahub.ratelimit.v1.RateLimitService(`127.0.0.1:${runner.ports.grpc}`, grpc.credentials.createInsecure());
     const call = (req: unknown) =>
       new Promise<{ decisions: Array<Record<string, unknown>> }>((resolve, reject) =>
-        plain.Check!(req, { deadline: Date.now() + 5000 }, (err: Error | null, res: never) => (err ? reject(err) : resolve(res))),
+        plain.Check!(req, testMetadata(), { deadline: Date.now() + 5000 }, (err: Error | null, res: never) => (err ? reject(err) : resolve(res))),
       );
     const req = { descriptors: [{ key: "{contract}:a", limit: 2, window_ms: 60_000, cost: 0, algorithm: "ALGORITHM_SLIDING_LOG" }] };
     const first = await call(req);
@@ -150,7 +150,7 @@ describe("RateLimitService when Redis is unreachable", () => {
     const config = testConfig(env);
     expect(config.ratelimit.redisTimeoutMs).toBe(50); // the production default
     const down = await startRunner({ config, modules: [ratelimitModule], logger });
-    const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${down.ports.grpc}`, { timeoutMs: 5000 });
+    const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${down.ports.grpc}`, { timeoutMs: 5000, credentials: TEST_CREDENTIALS });
     try {
       for (let i = 0; i < 3; i++) {
         const started = Date.now();

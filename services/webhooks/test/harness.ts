@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import pg from "pg";
 import { webhooks } from "@datahub/proto";
 import { createRpcClient, startRunner, type Logger, type RpcClient, type Runner } from "@datahub/runtime";
-import { createTestDatabase, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
+import { createTestDatabase, testConfig, testEnv, TEST_REDIS_URL, uniqueSuffix, TEST_CREDENTIALS } from "@datahub/runtime/testing";
 import { webhooksModule } from "../src";
 import type { WebhookMethods } from "../src/server";
 
@@ -38,7 +38,7 @@ export async function startWebhooks(extra: Record<string, string> = {}, opts: { 
     extra: { ...FAST_ENV, WEBHOOKS_REDIS_URL: opts.redisUrl ?? TEST_REDIS_URL, ...extra },
   });
   const runner = await startRunner({ config: testConfig(env), modules: [webhooksModule], logger: opts.logger });
-  const client = createRpcClient(webhooks.WebhookService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 10_000 });
+  const client = createRpcClient(webhooks.WebhookService, `127.0.0.1:${runner.ports.grpc}`, { timeoutMs: 10_000, credentials: TEST_CREDENTIALS });
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   pool.on("error", () => {});
   return {

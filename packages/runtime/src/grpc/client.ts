@@ -6,6 +6,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import { grpcServiceDefinition } from "./definition";
 import { statusName } from "./errors";
 import { StreamExchange } from "./stream-exchange";
+import { bearerInterceptor, type RpcCredentials } from "./credentials";
 import { context, endWithError, injectContext, ROOT_CONTEXT, SpanKind, trace, tracer, tracingEnabled, type Link } from "../telemetry/tracing";
 
 /** Per-call options. */
@@ -32,6 +33,11 @@ export interface RpcClientOptions {
   timeoutMs: number;
   /** Where to count calls (`datahub_grpc_client_handled_total`, `..._handling_seconds`); none when omitted. */
   registry?: Registry;
+  /**
+   * What every call presents (credentials.ts): DataHub's processes use `internalCredentials(config)`.
+   * Without it calls carry no credential, which the servers refuse (UNAUTHENTICATED).
+   */
+  credentials?: RpcCredentials;
 }
 
 /** The client-side RED metrics of every RPC a process makes. */
@@ -59,7 +65,9 @@ function clientMetrics(registry: Registry) {
  */
 export function createRpcClient<T extends GenServiceMethods>(service: GenService<T>, address: string, opts: RpcClientOptions): RpcClient<T> {
   const Ctor = makeGenericClientConstructor(grpcServiceDefinition(service), service.typeName);
-  const client = new Ctor(address, credentials.createInsecure(), {
+  const bearer = opts.credentials?.bearer;
+  const client = new Ctor(address, opts.credentials?.channel ?? credentials.createInsecure(), {
+    interceptors: bearer !== undefined ? [bearerInterceptor(bearer)] : [],
     "grpc.keepalive_time_ms": 10_000,
     "grpc.keepalive_timeout_ms": 5_000,
     "grpc.keepalive_permit_without_calls": 1,

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Server, ServerCredentials, status, type ServerInterceptor, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
@@ -13,6 +13,7 @@ import { Counter, counter, Histogram, histogram, LATENCY_BUCKETS } from "../metr
 import { grpcServiceDefinition } from "./definition";
 import { RpcError, statusName } from "./errors";
 import { ExchangeStreams } from "./stream-serve";
+import { callerAuthInterceptor, type KeyVerifier } from "./caller-auth";
 import { context, endWithError, extractContext, SpanKind, trace, tracer, tracingEnabled, type Context } from "../telemetry/tracing";
 
 /** What a handler sees besides its request. */
@@ -42,20 +43,25 @@ function protoFiles(dir: string): string[] {
   });
 }
 
+/** Options for {@link GrpcHost}. */
+export interface GrpcHostOptions {
+  /**
+   * Who may call (caller-auth.ts): the internal tokens, and how API-key credentials are verified.
+   * Required: the port has no unauthenticated mode.
+   */
+  callers: { tokens: readonly string[]; verifyKey?: KeyVerifier };
+  /** TLS of the port (credentials.ts `serverCredentials`); plaintext when omitted. */
+  credentials?: ServerCredentials;
+}
+
 /**
  * The process's one gRPC server (`DATAHUB_GRPC_PORT`): every service module adds itself here.
  * It always serves `grpc.health.v1.Health` (per service, flipped to NOT_SERVING while draining)
- * and server reflection, so grpcurl and Kubernetes gRPC probes work.
+ * and server reflection, so grpcurl and Kubernetes gRPC probes work; those two are the only
+ * methods callable without a credential.
  */
 export class GrpcHost {
-  readonly server = new Server({
-    "grpc.max_receive_message_length": 16 * 1024 * 1024,
-    // Clients keep one HTTP/2 connection per target, so replicas added by a scale-out would get
-    // no traffic from edges that connected earlier. Closing connections after a few minutes (with
-    // a grace for calls in flight; clients reconnect at once, through the Service) spreads them.
-    "grpc.max_connection_age_ms": 5 * 60_000,
-    "grpc.max_connection_age_grace_ms": 30_000,
-  });
+  readonly server: Server;
   private readonly health = new HealthImplementation({ "": "SERVING" });
   private readonly services = new Set<string>();
   private readonly handled: Counter<"service" | "method" | "code">;
@@ -63,10 +69,24 @@ export class GrpcHost {
   private readonly exchanges = new ExchangeStreams();
   private boundPort = 0;
 
+  private readonly credentials: ServerCredentials;
+
   constructor(
     private readonly logger: Logger,
     registry: Registry,
+    opts: GrpcHostOptions,
   ) {
+    const interceptors: ServerInterceptor[] = [callerAuthInterceptor({ ...opts.callers, registry })];
+    this.server = new Server({
+      "grpc.max_receive_message_length": 16 * 1024 * 1024,
+      // Clients keep one HTTP/2 connection per target, so replicas added by a scale-out would get
+      // no traffic from edges that connected earlier. Closing connections after a few minutes (with
+      // a grace for calls in flight; clients reconnect at once, through the Service) spreads them.
+      "grpc.max_connection_age_ms": 5 * 60_000,
+      "grpc.max_connection_age_grace_ms": 30_000,
+      interceptors,
+    });
+    this.credentials = opts.credentials ?? ServerCredentials.createInsecure();
     this.health.addToServer(this.server);
     new ReflectionService(loadSync(protoFiles(PROTO_ROOT), { includeDirs: [PROTO_ROOT] })).addToServer(this.server);
     this.handled = counter(registry, {
@@ -100,7 +120,7 @@ export class GrpcHost {
   /** Binds the port; returns the bound port (useful with port 0 in tests). */
   async listen(host: string, port: number): Promise<number> {
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      this.server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, this.credentials, (err, p) => (err ? reject(err) : resolve(p))),
     );
     return this.boundPort;
   }

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import pg from "pg";
+import { Metadata } from "@grpc/grpc-js";
 import { loadConfig, type Config } from "../config";
 import { createLogger, type Logger } from "../logger";
 
@@ -13,6 +14,22 @@ import { createLogger, type Logger } from "../logger";
 export const TEST_PG_URL = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 /** URL of the test Redis (override with TEST_REDIS_URL). */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/**
+ * The internal gRPC token of every test process (and of the child processes a test spawns, via
+ * {@link testEnv}); random per test run, like a real deployment's.
+ */
+export const TEST_INTERNAL_TOKEN = `test-${randomBytes(24).toString("base64url")}`;
+
+/** What test clients present to the services' gRPC ports: the internal token. */
+export const TEST_CREDENTIALS = Object.freeze({ bearer: TEST_INTERNAL_TOKEN });
+
+/** Call metadata carrying the test internal token, for plain grpc-js clients built from the .proto files. */
+export function testMetadata(): Metadata {
+  const md = new Metadata();
+  md.set("authorization", `Bearer ${TEST_INTERNAL_TOKEN}`);
+  return md;
+}
 
 /** A random lowercase suffix for names of databases and key prefixes. */
 export function uniqueSuffix(): string {
@@ -63,6 +80,7 @@ export async function testEnv(opts: { databaseUrl: string; redisPrefix: string; 
     DATAHUB_SHUTDOWN_DELAY_MS: "0",
     DATAHUB_SHUTDOWN_TIMEOUT_MS: "3000",
     DATAHUB_AUDIT_FLUSH_MS: "20",
+    DATAHUB_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
     ...opts.extra,
   };

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { webhooks as webhooksProto } from "@datahub/proto";
 import { createRpcClient, requestIdFrom } from "@datahub/runtime";
-import { captureLogger, testConfig } from "@datahub/runtime/testing";
+import { captureLogger, testConfig, TEST_CREDENTIALS } from "@datahub/runtime/testing";
 import type { Principal, RequestContext } from "../../src/context";
 import { createManagementApi } from "../../src/api";
 import { FakeAudit, FakeAuth } from "./api-fakes";
@@ -50,7 +50,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
   const logs = captureLogger("debug");
   const config = testConfig({ LOG_LEVEL: "debug", ...env });
   const webhooksServer = await startFakeWebhooks();
-  const webhooksClient = createRpcClient(webhooksProto.WebhookService, webhooksServer.address, { timeoutMs: config.rpcTimeoutMs });
+  const webhooksClient = createRpcClient(webhooksProto.WebhookService, webhooksServer.address, { timeoutMs: config.rpcTimeoutMs, credentials: TEST_CREDENTIALS });
   const api = createManagementApi({ auth: auth.client(), audit: audit.client(), webhooks: webhooksClient, config, logger: logs.logger });
 
   const rootOrg = auth.seedOrg("root");

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { auth } from "@datahub/proto";
 import { createRpcClient, generateApiKey, loadConfig, startRunner, type DatahubModule, type Logger, type Runner } from "@datahub/runtime";
-import { captureLogger, createTestDatabase, freePort, testEnv, uniqueSuffix } from "@datahub/runtime/testing";
+import { captureLogger, createTestDatabase, freePort, testEnv, uniqueSuffix, TEST_CREDENTIALS } from "@datahub/runtime/testing";
 import { authModule } from "@datahub/auth";
 import { ratelimitModule } from "@datahub/ratelimit";
 import { auditModule } from "@datahub/audit";
@@ -72,7 +72,7 @@ export function writeRoutes(yaml: string): string {
 }
 
 type AuthClient = ReturnType<typeof authClientAt>;
-const authClientAt = (address: string) => createRpcClient(auth.AuthService, address, { timeoutMs: 3000 });
+const authClientAt = (address: string) => createRpcClient(auth.AuthService, address, { timeoutMs: 3000, credentials: TEST_CREDENTIALS });
 
 /** A running edge with real services. */
 export interface EdgeStack {

@@ -11,7 +11,7 @@ import { create, toJson, type JsonValue, type MessageInitShape } from "@bufbuild
 import { ValueSchema, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { webhooks } from "@datahub/proto";
 import { GrpcHost, GrpcStatus, Registry, RpcError, eventMatches, newId, type HandlerContext, type Logger, type ServiceImpl } from "@datahub/runtime";
-import { captureLogger } from "@datahub/runtime/testing";
+import { captureLogger, TEST_INTERNAL_TOKEN } from "@datahub/runtime/testing";
 import type { WebhookMethods } from "../../src/api";
 
 /** One accepted publish, as the fake stored it. */
@@ -242,7 +242,7 @@ export async function startFakeWebhooks(opts: { port?: number; fake?: FakeWebhoo
   let port = opts.port ?? 0;
   const start = async () => {
     if (host) return;
-    host = new GrpcHost(logger, new Registry());
+    host = new GrpcHost(logger, new Registry(), { callers: { tokens: [TEST_INTERNAL_TOKEN] } });
     host.addService(webhooks.WebhookService, fake.impl());
     port = await host.listen("127.0.0.1", port);
   };

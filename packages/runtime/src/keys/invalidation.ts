@@ -1,10 +1,13 @@
 /**
- * Pushed key invalidation (contract §3: a revocation takes effect on every edge within 1 s).
- * Auth publishes the SHA-256 of a changed key (or `*`) on the invalidation channel; each edge
- * listens on a dedicated Redis connection and drops the cached entry. On every (re)connect the
+ * Pushed key invalidation (a revocation takes effect on every edge within 1 s).
+ * Auth publishes the SHA-256 of a changed key (or `*`) on the invalidation channel; each key
+ * cache (every edge, and every gRPC port that has verified an API-key credential) listens on a dedicated Redis connection and drops the cached entry. On every (re)connect the
  * whole cache is flushed, because messages published while disconnected are lost.
  */
-import { authInvalidationChannel, createRedis, type Config, type Logger, type RedisClient } from "@datahub/runtime";
+import { authInvalidationChannel } from "../channels";
+import type { Config } from "../config";
+import type { Logger } from "../logger";
+import { createRedis, type RedisClient } from "../redis";
 
 /** What the subscriber acts on: the key cache. */
 export interface InvalidationTarget {
@@ -28,13 +31,13 @@ export interface InvalidationSubscriber {
 }
 
 /** Subscribes `target` to the auth invalidation channel of `config.redis.prefix`. */
-export function subscribeInvalidations(config: Config, target: InvalidationTarget, logger: Logger): InvalidationSubscriber {
+export function subscribeInvalidations(config: Config, target: InvalidationTarget, logger: Logger, name = "edge-auth-invalidation"): InvalidationSubscriber {
   const channel = authInvalidationChannel(config.redis.prefix);
   const client = createRedis(
     {
       urls: config.redis.shared,
       cluster: config.redis.cluster,
-      name: "edge-auth-invalidation",
+      name,
       // Subscribing is re-done on every `ready` below (with a flush), so no auto-resubscribe and
       // no offline queue: a SUBSCRIBE queued while down would be replayed twice.
       options: { autoResubscribe: false, enableOfflineQueue: false, maxRetriesPerRequest: null },

@@ -1,5 +1,5 @@
 /**
- * In-memory fakes for the edge's unit tests: a VerifyKey backend with a controllable outage and
+ * In-memory fakes for unit tests of the key cache and the edge: a VerifyKey backend with a controllable outage and
  * call counting, a manual clock, and a capturing registry.
  */
 import { create } from "@bufbuild/protobuf";

@@ -1,7 +1,7 @@
 /**
  * Key cache, happy paths: fresh hits without RPCs, TTL expiry, the key's own expiry, singleflight.
  */
-import { KeyCache, type CacheResult } from "../src/auth/key-cache";
+import { KeyCache, type CacheResult } from "../src/keys/key-cache";
 import { FakeAuth, manualClock } from "./support/fakes";
 
 function setup(overrides: Partial<ConstructorParameters<typeof KeyCache>[0]> = {}) {

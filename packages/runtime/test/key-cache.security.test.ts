@@ -3,8 +3,8 @@
  * a verification that raced an invalidation) and the cache holds hashes, never keys.
  */
 import { hashApiKey } from "@datahub/runtime";
-import { KeyCache } from "../src/auth/key-cache";
-import { applyInvalidation } from "../src/auth/invalidation";
+import { KeyCache } from "../src/keys/key-cache";
+import { applyInvalidation } from "../src/keys/invalidation";
 import { FakeAuth, manualClock } from "./support/fakes";
 
 function setup() {

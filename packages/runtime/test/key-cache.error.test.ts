@@ -2,7 +2,7 @@
  * Key cache when auth fails: last-known-good entries keep working for staleTtlMs, an unknown key
  * is `unavailable` (503), never `invalid` (401).
  */
-import { KeyCache, PUSH_DOWN_TTL_MS, type CacheResult } from "../src/auth/key-cache";
+import { KeyCache, PUSH_DOWN_TTL_MS, type CacheResult } from "../src/keys/key-cache";
 import { FakeAuth, manualClock } from "./support/fakes";
 
 function setup() {

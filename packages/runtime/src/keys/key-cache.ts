@@ -1,6 +1,7 @@
 /**
- * The edge's cache of key verifications. A VerifyKey RPC per request would cap the edge at a few
- * hundred requests/s (design notes), so verifications are cached by the key's SHA-256:
+ * The cache of key verifications, used by the edge for every request and by the internal gRPC
+ * port for callers that present an API key. A VerifyKey RPC per request would cap the edge at a
+ * few hundred requests/s (docs/architecture.md), so verifications are cached by the key's SHA-256:
  *
  * - positive entries are fresh for `ttlMs`, never past the key's own `expires_at`;
  * - rejections (NOT_FOUND, REVOKED, EXPIRED) are cached for `negativeTtlMs`;
@@ -13,8 +14,8 @@
 import { LRUCache } from "lru-cache";
 import { auth } from "@datahub/proto";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { hashApiKey } from "@datahub/runtime";
-import type { Principal } from "../context";
+import { hashApiKey } from "../api-key";
+import type { Principal } from "./principal";
 
 /** Outcome of authenticating one presented key. */
 export type AuthResult = { readonly status: "valid"; readonly principal: Principal } | { readonly status: "invalid" } | { readonly status: "unavailable" };
@@ -39,7 +40,7 @@ export interface KeyCacheOptions {
   now?: () => number;
 }
 
-/** How long a positive entry is trusted while invalidations cannot arrive (contract §3: 1 s). */
+/** How long a positive entry is trusted while invalidations cannot arrive (a revocation reaches every edge within 1 s: README, "API keys"). */
 export const PUSH_DOWN_TTL_MS = 1000;
 
 const INVALID: AuthResult = Object.freeze({ status: "invalid" });
