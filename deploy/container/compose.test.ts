@@ -70,6 +70,14 @@ describe("compose.yaml", () => {
     expect(envOf("auth").DATAHUB_WEBHOOKS_ADDR).toBe("webhooks:50051");
   });
 
+  it("gives every service one internal gRPC token and a gRPC port reachable on the compose network", () => {
+    const tokens = new Set(SERVICES.map((name) => envOf(name).DATAHUB_INTERNAL_TOKEN));
+    expect(tokens.size).toBe(1);
+    expect([...tokens][0]).toMatch(/^\$\{DATAHUB_INTERNAL_TOKEN:-.{32,}\}$/);
+    for (const name of SERVICES) expect(envOf(name).DATAHUB_GRPC_BIND_HOST).toBe("0.0.0.0");
+    expect("DATAHUB_INTERNAL_TOKEN" in envOf("migrate")).toBe(false);
+  });
+
   it("passes only variables DataHub, Node.js or OpenTelemetry read", () => {
     const known = configEnvNames();
     for (const name of [...SERVICES, "migrate"]) {

@@ -112,7 +112,7 @@ describe.each(KUSTOMIZATIONS)("deploy/k8s/%s", (k) => {
 
   it("references only Secrets and ConfigMaps that are rendered or documented as external", () => {
     // Production Secrets come from the operator's secret store (overlays/prod/secret.example.yaml).
-    const external = new Set(["datahub-postgres", "datahub-redis", "datahub-root-key"]);
+    const external = new Set(["datahub-postgres", "datahub-redis", "datahub-internal-token", "datahub-root-key"]);
     for (const { owner, template } of podTemplates(objects)) {
       for (const c of template.spec.containers) {
         for (const e of c.env ?? []) {

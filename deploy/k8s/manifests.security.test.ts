@@ -58,10 +58,22 @@ describe.each(KUSTOMIZATIONS)("deploy/k8s/%s pod security", (k) => {
     for (const cm of objects.filter((o) => o.kind === "ConfigMap")) expect(JSON.stringify(cm.data)).not.toMatch(secretish);
     for (const { template } of podTemplates(objects).filter((p) => p.template.metadata.labels["app.kubernetes.io/name"] === "datahub")) {
       for (const e of template.spec.containers[0].env ?? []) {
-        if (["DATABASE_URL", "REDIS_URL", "DATAHUB_ROOT_KEY"].includes(e.name)) expect(e.valueFrom?.secretKeyRef).toBeDefined();
+        if (["DATABASE_URL", "REDIS_URL", "DATAHUB_ROOT_KEY", "DATAHUB_INTERNAL_TOKEN"].includes(e.name)) expect(e.valueFrom?.secretKeyRef).toBeDefined();
         expect(String(e.value ?? "")).not.toMatch(secretish);
       }
     }
+  });
+
+  it("gives every service the internal gRPC token from one Secret, and opens the gRPC port to other pods only with it", () => {
+    const services = podTemplates(objects).filter((p) => p.template.metadata.labels["app.kubernetes.io/name"] === "datahub" && p.kind === "Deployment");
+    expect(services.map((p) => p.template.metadata.labels["app.kubernetes.io/component"]).sort()).toEqual([...SERVICES].sort());
+    for (const { owner, template } of services) {
+      const token = (template.spec.containers[0].env ?? []).find((e: { name: string }) => e.name === "DATAHUB_INTERNAL_TOKEN");
+      // The dev overlay generates the Secret, so its name carries kustomize's hash suffix.
+      expect({ owner, ref: token?.valueFrom?.secretKeyRef }).toEqual({ owner, ref: { name: expect.stringMatching(/^datahub-internal-token(-[a-z0-9]{10})?$/), key: "DATAHUB_INTERNAL_TOKEN" } });
+    }
+    const env = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("datahub-env"));
+    expect(env.data.DATAHUB_GRPC_BIND_HOST).toBe("0.0.0.0");
   });
 });
 
