@@ -3,9 +3,13 @@
  * request and response bodies streamed (never parsed). The response is written by undici's
  * `stream()` straight into the client's ServerResponse, with no intermediate Readable.
  *
- * Added upstream: `X-Request-Id`, `X-DataHub-Key-Id`, `X-DataHub-Org-Id`, `traceparent`,
- * `X-Forwarded-For/-Proto/-Host`. Removed: `Authorization`, `X-API-Key` (the key never leaves the
- * edge), hop-by-hop headers and `Host` (the upstream's own host is sent, as nginx does).
+ * The path sent is the canonical path the route matched (proxy/canonical-path.ts), so the upstream
+ * reads exactly what was authorised. Added upstream: `X-Request-Id`, `X-DataHub-Key-Id`,
+ * `X-DataHub-Org-Id`, `traceparent`, `X-Forwarded-For` (the one resolved client address,
+ * client-ip.ts), `X-Forwarded-Proto`, `X-Forwarded-Host`. Removed: `Authorization`, `X-API-Key`
+ * (the key never leaves the edge), hop-by-hop headers, `Host` (the upstream's own host is sent, as
+ * nginx does), client-sent `Forwarded`, `X-Real-IP` and `X-Forwarded-*`, and every header whose
+ * name contains `_` (docs/security-paths-and-ips.md, "Header hygiene").
  * Failures: time-outs → 504, refused/reset/DNS and any other transport error → 502, a chunked
  * body over the limit → 413, all as problem+json (or a cut connection once the answer started).
  */
@@ -17,7 +21,10 @@ import { serverTiming, type CorsPolicy } from "../headers";
 import type { Responder } from "../respond";
 import type { Route } from "./route-table";
 
-/** Request headers never forwarded: hop-by-hop, credentials, and the ones the edge sets itself. */
+/**
+ * Request headers never forwarded: hop-by-hop, credentials, the ones the edge sets itself, and
+ * client claims about the client (`X-Forwarded-*` is dropped by prefix in the loop).
+ */
 const DROP_REQUEST = new Set([
   "host",
   "connection",
@@ -35,9 +42,8 @@ const DROP_REQUEST = new Set([
   "x-datahub-key-id",
   "x-datahub-org-id",
   "traceparent",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "x-forwarded-host",
+  "forwarded",
+  "x-real-ip",
 ]);
 
 /** Response headers never passed back: hop-by-hop. */
@@ -99,6 +105,9 @@ export class Forwarder {
     const extraDrop = connectionTokens(headers.connection);
     for (const name in headers) {
       if (DROP_REQUEST.has(name) || (extraDrop !== undefined && extraDrop.has(name))) continue;
+      // CGI-style upstreams (Rack, PHP, WSGI) read `X_DataHub_Key_Id` as HTTP_X_DATAHUB_KEY_ID, the
+      // edge's own identity header: names with `_` are dropped (nginx's `underscores_in_headers off`).
+      if (name.includes("_") || name.startsWith("x-forwarded-")) continue;
       const v = headers[name];
       if (typeof v === "string") out.push(name, v);
       else if (v !== undefined) for (const one of v) out.push(name, one);
@@ -107,8 +116,9 @@ export class Forwarder {
     const p = ctx.principal;
     if (p !== undefined) out.push("x-datahub-key-id", p.keyId, "x-datahub-org-id", p.orgId);
     out.push("traceparent", ctx.traceparent!);
-    const xff = headers["x-forwarded-for"];
-    out.push("x-forwarded-for", xff ? xff + ", " + ctx.clientIp : ctx.clientIp);
+    // One address: anything left of the resolved client is the client's own claim, and upstreams
+    // that read the leftmost entry would believe it (docs/security-paths-and-ips.md).
+    out.push("x-forwarded-for", ctx.clientIp);
     out.push("x-forwarded-proto", this.opts.proto);
     if (headers.host !== undefined) out.push("x-forwarded-host", headers.host);
 
