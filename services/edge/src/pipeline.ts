@@ -21,7 +21,7 @@ import type { KeyCache } from "./auth/key-cache";
 import type { RateLimitGate, Verdict } from "./ratelimit/gate";
 import { anonymousPolicies, keyPolicies, type PolicyGroup } from "./ratelimit/policies";
 import { peerAddress, TrustedProxies } from "./client-ip";
-import { canonicalPath, type PathRefusal } from "./proxy/canonical-path";
+import { RequestTarget, type PathRefusal } from "./proxy/canonical-path";
 import type { Forwarder } from "./proxy/forward";
 import type { Route } from "./proxy/route-table";
 import type { RoutesSource } from "./proxy/routes-source";
@@ -67,6 +67,7 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
   const { config, responder, keys, limits, requestLog, cors } = deps;
   const maxBody = config.limits.maxBodyBytes;
   const strictAnonymous = config.ratelimit.strictAnonymous;
+  const target = new RequestTarget();
   // Without trusted proxies the client is the socket peer, at exactly the old cost.
   const trustedProxies = config.trustedProxies.length > 0 ? new TrustedProxies(config.trustedProxies) : undefined;
 
@@ -208,14 +209,10 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
   return function edgeRequest(req: EdgeRequest, res: EdgeResponse): void {
     // Request id and timing come first: everything after, errors included, carries them.
     const startedAt = process.hrtime.bigint();
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const target = q === -1 ? url : url.slice(0, q);
-    const search = q === -1 ? "" : url.slice(q);
-    // Everything after reads the canonical path (docs/security-paths-and-ips.md); a refused
-    // target is logged as received.
-    const canonical = canonicalPath(target);
-    const path = typeof canonical === "string" ? canonical : (canonical.path ?? target);
+    // Everything after reads the canonical path (docs/security-paths-and-ips.md); the query is
+    // kept as received, and a refused path is logged as received.
+    target.parse(req.url ?? "/");
+    const { path, search, refusal } = target;
     const headers = req.headers;
     const peer = peerAddress(req.socket);
     // With OpenTelemetry on, the request's SERVER span is the trace (health probes get none).
@@ -245,16 +242,12 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       responder.preflight(res, headers.origin);
       return;
     }
-    let slashes: PathRefusal | undefined;
-    if (typeof canonical !== "string") {
-      if (canonical.path === undefined) {
-        responder.problem(res, 400, "invalid-path", canonical.detail);
-        return;
-      }
-      slashes = canonical;
+    if (refusal !== undefined && refusal.path === undefined) {
+      responder.problem(res, 400, "invalid-path", refusal.detail);
+      return;
     }
     // Inside the span's context, the auth/ratelimit RPC spans become its children (or link to it).
-    if (res.spanContext !== undefined) void context.with(res.spanContext, handle, undefined, req, res, path, search, slashes);
-    else void handle(req, res, path, search, slashes);
+    if (res.spanContext !== undefined) void context.with(res.spanContext, handle, undefined, req, res, path, search, refusal);
+    else void handle(req, res, path, search, refusal);
   };
 }

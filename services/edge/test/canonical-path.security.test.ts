@@ -3,7 +3,7 @@
  * forwarded in one canonical form, and the tricks that let a path match one route while a
  * decoding upstream reads another are refused (docs/security-paths-and-ips.md, "Paths").
  */
-import { canonicalPath, PathRefusal } from "../src/proxy/canonical-path";
+import { canonicalPath, PathRefusal, RequestTarget } from "../src/proxy/canonical-path";
 
 const DOTS = "must not contain `.` or `..` segments, raw or percent-encoded";
 const BACKSLASH = "must not contain backslashes, raw or percent-encoded (`%5C`)";
@@ -133,5 +133,32 @@ test("every printable ASCII character and every escape gets an answer, never an 
       expect(typeof r === "string" || r instanceof PathRefusal).toBe(true);
       if (typeof r === "string") expect(r).toMatch(/^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$/);
     }
+  }
+});
+
+test.each([
+  // url, path, search, refusal reason
+  ["/api/orders", "/api/orders", "", undefined],
+  ["/api/orders?", "/api/orders", "?", undefined],
+  ["/api//%61dmin/?next=/../admin&p=%2e%2e%2F#x", "/api/admin/", "?next=/../admin&p=%2e%2e%2F#x", undefined],
+  ["/a?b?c", "/a", "?b?c", undefined],
+  ["/x/{a}?q={b}", "/x/%7Ba%7D", "?q={b}", undefined],
+  ["http://gateway.example/a//b?x=%41", "/a/b", "?x=%41", undefined],
+  ["/api/public/%2e%2e/admin?x=1", "/api/public/%2e%2e/admin", "?x=1", DOTS],
+  ["/files/a%2fb?x", "/files/a%2Fb", "?x", ENCODED_SLASH],
+  ["?x", "", "?x", "must start with `/` (or the request target be an absolute http(s) URL)"],
+])("RequestTarget %j: path %j, query %j kept as received", (url, path, search, reason) => {
+  const t = new RequestTarget();
+  t.parse("/previous?request");
+  t.parse(url);
+  expect([t.path, t.search, t.refusal?.reason]).toEqual([path, search, reason]);
+});
+
+test("long paths that fail late cost linear time (no regex backtracking blow-up)", () => {
+  const t = new RequestTarget();
+  for (const url of ["/ab".repeat(5000) + "/%", "/" + "a.".repeat(8000) + "\\", "/a".repeat(5000) + "/..", "/%61".repeat(4000) + "//x"]) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 10; i++) t.parse(url);
+    expect(Number(process.hrtime.bigint() - t0) / 1e6).toBeLessThan(100);
   }
 });

@@ -13,7 +13,7 @@
  *   `..;`), backslashes (raw or `%5C`), malformed escapes, control characters (raw or `%00`–`%1F`,
  *   `%7F`), a raw `#`, raw non-ASCII, and encoded slashes (`%2F`) unless the matched route sets
  *   `allowEncodedSlashes` (then `%2F` stays encoded and is not a separator).
- * The query string is not this function's business: callers pass the path without it.
+ * The query string is not normalised: {@link RequestTarget} keeps it as received.
  */
 
 /** Why a path was refused: a 400 `invalid-path` problem. */
@@ -49,9 +49,10 @@ const PERCENT = 0x25;
 const BACKSLASH_CODE = 0x5c;
 const HASH = 0x23;
 
-/** 1: kept raw as is (unreserved except `.`, sub-delims, `:` and `@`); `.`, `/` and `%` are handled apart. */
+/** Characters kept raw as they are: unreserved except `.`, sub-delims, `:` and `@` (`.`, `/`, `%` are handled apart). */
+const KEPT_RAW = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~!$&'()*+,;=:@";
 const PLAIN = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~!$&'()*+,;=:@") PLAIN[c.charCodeAt(0)] = 1;
+for (const c of KEPT_RAW) PLAIN[c.charCodeAt(0)] = 1;
 
 /** 1: an unreserved character, decoded when percent-encoded. */
 const UNRESERVED = new Uint8Array(128);
@@ -66,23 +67,56 @@ function hexValue(c: number): number {
   return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
+const KEPT_CLASS = KEPT_RAW.replace(/[-\\\]^]/g, "\\$&");
 /**
- * The canonical form of a request target's path (without the query string): the target itself
- * when it is already canonical (one scan, no allocation — the common case), a rewritten path, or
- * a {@link PathRefusal}. An absolute-form target (`http://host/path`) is reduced to its path.
+ * An already canonical path, up to the query or the end: segments that start with a character
+ * kept raw other than `.` and go on with such characters or `.`. Sticky, so that `lastIndex` tells
+ * where the path ends; irregexp runs it faster than a JavaScript loop over the characters.
  */
-export function canonicalPath(target: string): string | PathRefusal {
-  const n = target.length;
-  if (n === 0 || target.charCodeAt(0) !== SLASH) return absoluteForm(target);
-  let prev = SLASH;
-  for (let i = 1; i < n; i++) {
-    const c = target.charCodeAt(i);
-    // A `.` or `/` right after `/` may start a dot segment or a doubled slash: the slow path decides.
-    if (c < 128 && PLAIN[c] === 1) prev = c;
-    else if ((c === DOT || c === SLASH) && prev !== SLASH) prev = c;
-    else return rewrite(target);
+const CANONICAL = new RegExp(`(?:/[${KEPT_CLASS}][${KEPT_CLASS}.]*)*/?(?=\\?|$)`, "y");
+
+/**
+ * The canonical form of a path (without the query): the path itself when it is already canonical
+ * (one regex scan, no allocation — the common case), a rewritten path, or a {@link PathRefusal}.
+ * An absolute-form target (`http://host/path`) is reduced to its path.
+ */
+export function canonicalPath(path: string): string | PathRefusal {
+  CANONICAL.lastIndex = 0;
+  if (path.length > 0 && CANONICAL.test(path) && CANONICAL.lastIndex === path.length) return path;
+  return path.charCodeAt(0) === SLASH ? rewrite(path) : absoluteForm(path);
+}
+
+/**
+ * A request target (`req.url`) split into its canonical path and its query, kept as received.
+ * One instance serves a pipeline: {@link RequestTarget.parse} refills it and the caller reads the
+ * fields at once, so a request costs no allocation here; on an already canonical path the regex
+ * scan also finds the query, where splitting first would scan the path twice.
+ */
+export class RequestTarget {
+  /** The canonical path; when it is refused, the path as received (what the request log records). */
+  path = "/";
+  /** `?…` as received, or ''. */
+  search = "";
+  /** Why the path was refused; a refusal with a `path` (encoded slashes) is one the matched route may waive. */
+  refusal: PathRefusal | undefined = undefined;
+
+  /** Splits and normalises `url`. */
+  parse(url: string): void {
+    CANONICAL.lastIndex = 0;
+    const end = CANONICAL.test(url) ? CANONICAL.lastIndex : 0;
+    if (end > 0) {
+      this.path = end === url.length ? url : url.slice(0, end);
+      this.search = end === url.length ? "" : url.slice(end);
+      this.refusal = undefined;
+      return;
+    }
+    const q = url.indexOf("?");
+    const raw = q === -1 ? url : url.slice(0, q);
+    this.search = q === -1 ? "" : url.slice(q);
+    const canonical = canonicalPath(raw);
+    this.path = typeof canonical === "string" ? canonical : (canonical.path ?? raw);
+    this.refusal = typeof canonical === "string" ? undefined : canonical;
   }
-  return target;
 }
 
 /** `http(s)://authority/path` → the canonical `/path`; any other non-origin-form target is refused. */
