@@ -23,7 +23,7 @@ import type { Route } from "./route-table";
 
 /**
  * Request headers never forwarded: hop-by-hop, credentials, the ones the edge sets itself, and
- * client claims about the client (`X-Forwarded-*` is dropped by prefix in the loop).
+ * client claims about the client (`X-Forwarded-*` is dropped by prefix: {@link dropped}).
  */
 const DROP_REQUEST = new Set([
   "host",
@@ -45,6 +45,26 @@ const DROP_REQUEST = new Set([
   "forwarded",
   "x-real-ip",
 ]);
+
+/** Verdicts of {@link dropped} by header name, bounded: a request's names cost one lookup, as the set alone did. */
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 1000;
+const MAX_REMEMBERED_NAME = 64;
+
+/**
+ * True for a request header the edge never forwards: {@link DROP_REQUEST}, any `X-Forwarded-*`
+ * (the edge sets its own), and any name with `_` — CGI-style upstreams (Rack, PHP, WSGI) read
+ * `X_DataHub_Key_Id` as HTTP_X_DATAHUB_KEY_ID, the edge's own identity header, so such names are
+ * dropped as nginx does by default (`underscores_in_headers off`).
+ */
+function dropped(name: string): boolean {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    verdict = DROP_REQUEST.has(name) || name.includes("_") || name.startsWith("x-forwarded-");
+    if (verdicts.size < MAX_VERDICTS && name.length <= MAX_REMEMBERED_NAME) verdicts.set(name, verdict);
+  }
+  return verdict;
+}
 
 /** Response headers never passed back: hop-by-hop. */
 const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
@@ -104,10 +124,7 @@ export class Forwarder {
     const out: string[] = [];
     const extraDrop = connectionTokens(headers.connection);
     for (const name in headers) {
-      if (DROP_REQUEST.has(name) || (extraDrop !== undefined && extraDrop.has(name))) continue;
-      // CGI-style upstreams (Rack, PHP, WSGI) read `X_DataHub_Key_Id` as HTTP_X_DATAHUB_KEY_ID, the
-      // edge's own identity header: names with `_` are dropped (nginx's `underscores_in_headers off`).
-      if (name.includes("_") || name.startsWith("x-forwarded-")) continue;
+      if (dropped(name) || (extraDrop !== undefined && extraDrop.has(name))) continue;
       const v = headers[name];
       if (typeof v === "string") out.push(name, v);
       else if (v !== undefined) for (const one of v) out.push(name, one);
