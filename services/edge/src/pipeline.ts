@@ -2,7 +2,9 @@
  * The edge pipeline (contract §6), in order: request id → timing → authentication → rate
  * limiting → authorization (route scopes) → handler (`/v1` management API or proxy) → request log.
  * Every response carries `X-Request-Id` and `Server-Timing`; a request that fails a stage is
- * still logged (the log is the response's `close` listener, attached first).
+ * still logged (the log is the response's `close` listener, attached first). With the request id
+ * come the canonical path and the client address, which every later stage reads
+ * (docs/security-paths-and-ips.md).
  *
  * Hot-path rules: no per-request closures, one SHA-256 (the key-cache lookup), a synchronous
  * cache hit, and one shared CheckBatch RPC per event-loop turn for rate limits.
@@ -112,7 +114,7 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     }
   }
 
-  /** `slashes` is set when the path has encoded slashes: refused unless the matched route allows them. */
+  /** `slashes` is set when the path has encoded slashes: a refusal unless the matched route waives it. */
   async function stages(req: EdgeRequest, res: EdgeResponse, path: string, search: string, slashes: PathRefusal | undefined): Promise<void> {
     const ctx = res.ctx;
     const isV1 = path === "/v1" || path.startsWith("/v1/");
