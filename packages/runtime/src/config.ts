@@ -213,6 +213,7 @@ const envSchema = z.object({
   DATAHUB_AUTH_EVENTS_INTERVAL_MS: int(1000, 1),
   DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS: int(60000, 1),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
+  DATAHUB_TRUSTED_PROXIES: cidrList.optional(),
   DATAHUB_SERVICES_THREAD: bool(true),
   DATAHUB_WEBHOOKS_CONCURRENCY: int(100, 1),
   DATAHUB_WEBHOOKS_TIMEOUT_MS: int(15000, 1),
@@ -251,6 +252,8 @@ export interface Config {
   webhooksAllowCidrs: string[];
   logLevel: string;
   corsOrigins: string[];
+  /** Edge: CIDRs of proxies whose X-Forwarded-For / Forwarded name the client (docs/security-paths-and-ips.md). */
+  trustedProxies: string[];
   shutdown: { delayMs: number; timeoutMs: number };
   authCache: { ttlMs: number; staleTtlMs: number; negativeTtlMs: number; size: number };
   audit: { flushMs: number; batchSize: number; bufferSize: number; retentionDays: number; partitionsAhead: number };
@@ -385,6 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooksAllowCidrs: (e.DATAHUB_WEBHOOKS_ALLOW_CIDRS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     logLevel: e.LOG_LEVEL,
     corsOrigins: (e.DATAHUB_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    trustedProxies: (e.DATAHUB_TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     shutdown: { delayMs: e.DATAHUB_SHUTDOWN_DELAY_MS, timeoutMs: e.DATAHUB_SHUTDOWN_TIMEOUT_MS },
     authCache: {
       ttlMs: e.DATAHUB_AUTH_CACHE_TTL_MS,

@@ -95,4 +95,12 @@ describe("loadConfig", () => {
     expect(c.webhooks.retryScheduleMs).toEqual([100, 2000, 60_000]);
     expect(c.webhooksAllowCidrs).toEqual(["127.0.0.0/8", "::1/128"]);
   });
+
+  it("reads DATAHUB_TRUSTED_PROXIES as a CIDR list (default none) and names it when a value is bad", () => {
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(loadConfig({ DATAHUB_TRUSTED_PROXIES: " 10.0.0.0/8, ::1/128," }).trustedProxies).toEqual(["10.0.0.0/8", "::1/128"]);
+    for (const bad of ["10.0.0.1", "10.0.0.0/33", "proxy.internal/32", "10.0.0.0/8/1"]) {
+      expect(() => loadConfig({ DATAHUB_TRUSTED_PROXIES: bad })).toThrow(/^invalid DATAHUB_TRUSTED_PROXIES: expected a comma list of CIDRs[^\n]*$/);
+    }
+  });
 });

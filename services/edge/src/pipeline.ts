@@ -2,7 +2,9 @@
  * The edge pipeline (contract §6), in order: request id → timing → authentication → rate
  * limiting → authorization (route scopes) → handler (`/v1` management API or proxy) → request log.
  * Every response carries `X-Request-Id` and `Server-Timing`; a request that fails a stage is
- * still logged (the log is the response's `close` listener, attached first).
+ * still logged (the log is the response's `close` listener, attached first). With the request id
+ * come the canonical path and the client address, which every later stage reads
+ * (docs/security-paths-and-ips.md).
  *
  * Hot-path rules: no per-request closures, one SHA-256 (the key-cache lookup), a synchronous
  * cache hit, and one shared CheckBatch RPC per event-loop turn for rate limits.
@@ -19,6 +21,8 @@ import { startRequestSpan, traceFrom } from "./trace";
 import { keyFromHeaders, queryCarriesKey } from "./auth/extract";
 import type { RateLimitGate, Verdict } from "./ratelimit/gate";
 import { anonymousPolicies, keyPolicies, type PolicyGroup } from "./ratelimit/policies";
+import { peerAddress, TrustedProxies } from "./client-ip";
+import { RequestTarget, type PathRefusal } from "./proxy/canonical-path";
 import type { Forwarder } from "./proxy/forward";
 import type { Route } from "./proxy/route-table";
 import type { RoutesSource } from "./proxy/routes-source";
@@ -52,12 +56,6 @@ export interface PipelineDeps {
 /** Same body for no, malformed, unknown, revoked and expired keys: nothing to probe. */
 const UNAUTHORIZED_DETAIL = "A valid API key is required: send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.";
 const WWW_AUTHENTICATE = { "www-authenticate": 'Bearer realm="datahub"' };
-const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|\\/i;
-
-function clientIpOf(req: EdgeRequest): string {
-  const ip = req.socket.remoteAddress ?? "";
-  return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
-}
 
 /** Adds Server-Timing just before the management API's headers go out (express sets them itself). */
 function writeHeadWithTiming(this: EdgeResponse, ...args: unknown[]): unknown {
@@ -70,6 +68,9 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
   const { config, responder, keys, limits, requestLog, cors } = deps;
   const maxBody = config.limits.maxBodyBytes;
   const strictAnonymous = config.ratelimit.strictAnonymous;
+  const target = new RequestTarget();
+  // Without trusted proxies the client is the socket peer, at exactly the old cost.
+  const trustedProxies = config.trustedProxies.length > 0 ? new TrustedProxies(config.trustedProxies) : undefined;
 
   /** Anonymous limit first (slows key guessing), then the one 401 answer. */
   async function unauthenticated(req: EdgeRequest, res: EdgeResponse): Promise<void> {
@@ -104,20 +105,26 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     return true;
   }
 
-  async function handle(req: EdgeRequest, res: EdgeResponse, path: string, search: string): Promise<void> {
+  async function handle(req: EdgeRequest, res: EdgeResponse, path: string, search: string, slashes: PathRefusal | undefined): Promise<void> {
     try {
-      await stages(req, res, path, search);
+      await stages(req, res, path, search, slashes);
     } catch (err) {
       fail(res, err);
     }
   }
 
-  async function stages(req: EdgeRequest, res: EdgeResponse, path: string, search: string): Promise<void> {
+  /** `slashes` is set when the path has encoded slashes: a refusal unless the matched route waives it. */
+  async function stages(req: EdgeRequest, res: EdgeResponse, path: string, search: string, slashes: PathRefusal | undefined): Promise<void> {
     const ctx = res.ctx;
     const isV1 = path === "/v1" || path.startsWith("/v1/");
     const table = deps.routes.current;
     const route: Route | undefined = isV1 ? undefined : table.match(path);
     ctx.route = isV1 ? "/v1" : route !== undefined ? route.name : "";
+
+    if (slashes !== undefined && (route === undefined || !route.allowEncodedSlashes)) {
+      responder.problem(res, 400, "invalid-path", slashes.detail);
+      return;
+    }
 
     if (search.length > 1 && queryCarriesKey(search.slice(1))) {
       responder.problem(res, 400, "api-key-in-query", "API keys are not accepted in the query string; send the key in the Authorization or X-API-Key header, and rotate a key that was sent in a URL.");
@@ -165,6 +172,8 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       delete headers["server-timing"];
       for (const name in headers) res.setHeader(name, headers[name]!);
       res.writeHead = writeHeadWithTiming as typeof res.writeHead;
+      // express routes on req.url: give it the canonical path the `/v1` check saw.
+      req.url = path + search;
       deps.api(req, res, ctx);
       return;
     }
@@ -201,28 +210,19 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
   return function edgeRequest(req: EdgeRequest, res: EdgeResponse): void {
     // Request id and timing come first: everything after, errors included, carries them.
     const startedAt = process.hrtime.bigint();
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    let path = q === -1 ? url : url.slice(0, q);
-    let search = q === -1 ? "" : url.slice(q);
-    if (path.charCodeAt(0) !== 47) {
-      // absolute-form (`GET http://host/path`): keep only path and query.
-      try {
-        const u = new URL(url);
-        path = u.pathname;
-        search = u.search;
-      } catch {
-        path = "/";
-      }
-    }
+    // Everything after reads the canonical path (docs/security-paths-and-ips.md); the query is
+    // kept as received, and a refused path is logged as received.
+    target.parse(req.url ?? "/");
+    const { path, search, refusal } = target;
     const headers = req.headers;
+    const peer = peerAddress(req.socket);
     // With OpenTelemetry on, the request's SERVER span is the trace (health probes get none).
     const trace = tracingEnabled() && path !== "/healthz" && path !== "/readyz" ? startRequestSpan(res, req.method, path) : traceFrom(headers.traceparent);
     res.ctx = {
       requestId: requestIdFrom(headers["x-request-id"]),
       startedAt,
       receivedAtMs: Date.now(),
-      clientIp: clientIpOf(req),
+      clientIp: trustedProxies === undefined ? peer : trustedProxies.clientIp(peer, headers),
       principal: undefined,
       route: "",
       traceId: trace.traceId,
@@ -243,12 +243,12 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       responder.preflight(res, headers.origin);
       return;
     }
-    if (DOT_SEGMENT.test(path)) {
-      responder.problem(res, 400, "invalid-path", "The path must not contain `.` or `..` segments or backslashes.");
+    if (refusal !== undefined && refusal.path === undefined) {
+      responder.problem(res, 400, "invalid-path", refusal.detail);
       return;
     }
     // Inside the span's context, the auth/ratelimit RPC spans become its children (or link to it).
-    if (res.spanContext !== undefined) void context.with(res.spanContext, handle, undefined, req, res, path, search);
-    else void handle(req, res, path, search);
+    if (res.spanContext !== undefined) void context.with(res.spanContext, handle, undefined, req, res, path, search, refusal);
+    else void handle(req, res, path, search, refusal);
   };
 }

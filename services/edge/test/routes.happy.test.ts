@@ -66,6 +66,20 @@ test("without a catch-all route, unmatched paths match nothing", () => {
   expect(t.match("/")).toBeUndefined();
 });
 
+test("prefixes are stored in the canonical form requests are matched in; allowEncodedSlashes defaults to false", () => {
+  const c = parseRoutesConfig(
+    "routes:\n  - { name: a, path: '/api//%7euser/%c3%a9/', upstream: 'http://x' }\n  - { name: f, path: '/files/a%2fb', upstream: 'http://x', allowEncodedSlashes: true }\n",
+  );
+  expect(c.routes.map((r) => [r.path, r.allowEncodedSlashes])).toEqual([
+    ["/api/~user/%C3%A9", false],
+    ["/files/a%2Fb", true],
+  ]);
+  const t = new RouteTable(c);
+  expect(t.match("/api/~user/%C3%A9/x")?.name).toBe("a");
+  expect(t.match("/files/a%2Fb/c")?.allowEncodedSlashes).toBe(true);
+  expect(t.match("/files/a/b")).toBeUndefined();
+});
+
 test("a route is compiled with its upstream origin, base path and Allow list", () => {
   const t = new RouteTable(parseRoutesConfig(YAML));
   const api = t.match("/api/x")!;

@@ -3,9 +3,13 @@
  * request and response bodies streamed (never parsed). The response is written by undici's
  * `stream()` straight into the client's ServerResponse, with no intermediate Readable.
  *
- * Added upstream: `X-Request-Id`, `X-DataHub-Key-Id`, `X-DataHub-Org-Id`, `traceparent`,
- * `X-Forwarded-For/-Proto/-Host`. Removed: `Authorization`, `X-API-Key` (the key never leaves the
- * edge), hop-by-hop headers and `Host` (the upstream's own host is sent, as nginx does).
+ * The path sent is the canonical path the route matched (proxy/canonical-path.ts), so the upstream
+ * reads exactly what was authorised. Added upstream: `X-Request-Id`, `X-DataHub-Key-Id`,
+ * `X-DataHub-Org-Id`, `traceparent`, `X-Forwarded-For` (the one resolved client address,
+ * client-ip.ts), `X-Forwarded-Proto`, `X-Forwarded-Host`. Removed: `Authorization`, `X-API-Key`
+ * (the key never leaves the edge), hop-by-hop headers, `Host` (the upstream's own host is sent, as
+ * nginx does), client-sent `Forwarded`, `X-Real-IP` and `X-Forwarded-*`, and every header whose
+ * name contains `_` (docs/security-paths-and-ips.md, "Header hygiene").
  * Failures: time-outs → 504, refused/reset/DNS and any other transport error → 502, a chunked
  * body over the limit → 413, all as problem+json (or a cut connection once the answer started).
  */
@@ -17,7 +21,10 @@ import { serverTiming, type CorsPolicy } from "../headers";
 import type { Responder } from "../respond";
 import type { Route } from "./route-table";
 
-/** Request headers never forwarded: hop-by-hop, credentials, and the ones the edge sets itself. */
+/**
+ * Request headers never forwarded: hop-by-hop, credentials, the ones the edge sets itself, and
+ * client claims about the client (`X-Forwarded-*` is dropped by prefix: {@link dropped}).
+ */
 const DROP_REQUEST = new Set([
   "host",
   "connection",
@@ -35,10 +42,29 @@ const DROP_REQUEST = new Set([
   "x-datahub-key-id",
   "x-datahub-org-id",
   "traceparent",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "x-forwarded-host",
+  "forwarded",
+  "x-real-ip",
 ]);
+
+/** Verdicts of {@link dropped} by header name, bounded: a request's names cost one lookup, as the set alone did. */
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 1000;
+const MAX_REMEMBERED_NAME = 64;
+
+/**
+ * True for a request header the edge never forwards: {@link DROP_REQUEST}, any `X-Forwarded-*`
+ * (the edge sets its own), and any name with `_` — CGI-style upstreams (Rack, PHP, WSGI) read
+ * `X_DataHub_Key_Id` as HTTP_X_DATAHUB_KEY_ID, the edge's own identity header, so such names are
+ * dropped as nginx does by default (`underscores_in_headers off`).
+ */
+function dropped(name: string): boolean {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    verdict = DROP_REQUEST.has(name) || name.includes("_") || name.startsWith("x-forwarded-");
+    if (verdicts.size < MAX_VERDICTS && name.length <= MAX_REMEMBERED_NAME) verdicts.set(name, verdict);
+  }
+  return verdict;
+}
 
 /** Response headers never passed back: hop-by-hop. */
 const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
@@ -98,7 +124,7 @@ export class Forwarder {
     const out: string[] = [];
     const extraDrop = connectionTokens(headers.connection);
     for (const name in headers) {
-      if (DROP_REQUEST.has(name) || (extraDrop !== undefined && extraDrop.has(name))) continue;
+      if (dropped(name) || (extraDrop !== undefined && extraDrop.has(name))) continue;
       const v = headers[name];
       if (typeof v === "string") out.push(name, v);
       else if (v !== undefined) for (const one of v) out.push(name, one);
@@ -107,8 +133,9 @@ export class Forwarder {
     const p = ctx.principal;
     if (p !== undefined) out.push("x-datahub-key-id", p.keyId, "x-datahub-org-id", p.orgId);
     out.push("traceparent", ctx.traceparent!);
-    const xff = headers["x-forwarded-for"];
-    out.push("x-forwarded-for", xff ? xff + ", " + ctx.clientIp : ctx.clientIp);
+    // One address: anything left of the resolved client is the client's own claim, and upstreams
+    // that read the leftmost entry would believe it (docs/security-paths-and-ips.md).
+    out.push("x-forwarded-for", ctx.clientIp);
     out.push("x-forwarded-proto", this.opts.proto);
     if (headers.host !== undefined) out.push("x-forwarded-host", headers.host);
 

@@ -21,6 +21,8 @@ export interface Route {
   readonly scopes: readonly string[];
   readonly public: boolean;
   readonly stripPath: boolean;
+  /** `%2F` in the path is kept (and forwarded) encoded instead of refused (docs/security-paths-and-ips.md). */
+  readonly allowEncodedSlashes: boolean;
   readonly timeoutMs: number;
   readonly rateLimit: RateLimitPolicy | undefined;
   readonly maxBodyBytes: number | undefined;
@@ -38,6 +40,7 @@ function compile(r: RouteConfig): Route {
     scopes: r.scopes,
     public: r.public,
     stripPath: r.stripPath,
+    allowEncodedSlashes: r.allowEncodedSlashes,
     timeoutMs: r.timeoutMs,
     rateLimit: r.rateLimit,
     maxBodyBytes: r.maxBodyBytes,

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
 import { ALGORITHM_NAMES, FAILURE_MODES, type RateLimitPolicy } from "../ratelimit/policies";
+import { canonicalPath, type PathRefusal } from "./canonical-path";
 
 /** Thrown for an unreadable or invalid routes file. */
 export class RoutesConfigError extends Error {
@@ -49,6 +50,7 @@ const routeSchema = z.strictObject({
   scopes: z.array(z.string().min(1)).default([]),
   public: z.boolean().default(false),
   stripPath: z.boolean().default(false),
+  allowEncodedSlashes: z.boolean().default(false),
   timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
   rateLimit: rateLimitSchema.optional(),
   maxBodyBytes: z.number().int().min(0).optional(),
@@ -67,13 +69,15 @@ const fileSchema = z.strictObject({
 /** One validated route. */
 export interface RouteConfig {
   name: string;
-  /** Normalised prefix: no trailing slash except for `/`. */
+  /** Canonical prefix (as request paths are matched: proxy/canonical-path.ts); no trailing slash except for `/`. */
   path: string;
   upstream: string;
   methods?: string[];
   scopes: string[];
   public: boolean;
   stripPath: boolean;
+  /** `%2F` in a request path is kept encoded (not a separator) instead of refused with 400. */
+  allowEncodedSlashes: boolean;
   timeoutMs: number;
   rateLimit?: RateLimitPolicy;
   maxBodyBytes?: number;
@@ -106,7 +110,14 @@ export function validateRoutesConfig(raw: unknown): RoutesConfig {
     const message = issue.code === "unrecognized_keys" ? "unknown field" : issue.message;
     throw new RoutesConfigError(`${fieldPath(path)}: ${message}`);
   }
-  const routes = parsed.data.routes.map((r) => ({ ...r, path: r.path.length > 1 ? r.path.replace(/\/+$/, "") || "/" : r.path }));
+  const routes = parsed.data.routes.map((r, i) => {
+    // Requests are matched on their canonical path, so a prefix is stored in that form too
+    // (`/api/%7euser` and `/api/~user` are one route); what cannot be canonical never matches.
+    const result = canonicalPath(r.path);
+    const canonical = typeof result === "string" ? result : r.allowEncodedSlashes ? result.path : undefined;
+    if (canonical === undefined) throw new RoutesConfigError(`routes[${i}].path: ${(result as PathRefusal).reason}`);
+    return { ...r, path: canonical.length > 1 && canonical.endsWith("/") ? canonical.slice(0, -1) : canonical };
+  });
   const seen = new Map<string, number>();
   routes.forEach((r, i) => {
     if (seen.has(r.name)) throw new RoutesConfigError(`routes[${i}].name: duplicate route name "${r.name}"`);
