@@ -252,7 +252,7 @@ export interface Config {
   webhooksAllowCidrs: string[];
   logLevel: string;
   corsOrigins: string[];
-  /** Edge: CIDRs of proxies whose X-Forwarded-For / Forwarded name the client (docs/security-paths-and-ips.md). */
+  /** Edge: CIDRs of proxies whose X-Forwarded-For / Forwarded name the client (docs/security.md). */
   trustedProxies: string[];
   shutdown: { delayMs: number; timeoutMs: number };
   authCache: { ttlMs: number; staleTtlMs: number; negativeTtlMs: number; size: number };

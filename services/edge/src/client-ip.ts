@@ -1,5 +1,5 @@
 /**
- * The client address of a request (docs/security-paths-and-ips.md, "Client addresses"): the
+ * The client address of a request (docs/security.md, "Client addresses"): the
  * socket peer, unless the peer is one of `DATAHUB_TRUSTED_PROXIES`; then the rightmost
  * `X-Forwarded-For` entry that is not itself a trusted proxy (or, without X-Forwarded-For, the
  * rightmost such RFC 7239 `Forwarded: for=`). Per-IP rate limits, the request log's `clientIp`

@@ -4,7 +4,7 @@
  * Every response carries `X-Request-Id` and `Server-Timing`; a request that fails a stage is
  * still logged (the log is the response's `close` listener, attached first). With the request id
  * come the canonical path and the client address, which every later stage reads
- * (docs/security-paths-and-ips.md).
+ * (docs/security.md).
  *
  * Hot-path rules: no per-request closures, one SHA-256 (the key-cache lookup), a synchronous
  * cache hit, and one shared CheckBatch RPC per event-loop turn for rate limits.
@@ -210,7 +210,7 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
   return function edgeRequest(req: EdgeRequest, res: EdgeResponse): void {
     // Request id and timing come first: everything after, errors included, carries them.
     const startedAt = process.hrtime.bigint();
-    // Everything after reads the canonical path (docs/security-paths-and-ips.md); the query is
+    // Everything after reads the canonical path (docs/security.md); the query is
     // kept as received, and a refused path is logged as received.
     target.parse(req.url ?? "/");
     const { path, search, refusal } = target;

@@ -1,7 +1,7 @@
 /**
  * The path normaliser (proxy/canonical-path.ts): every request path is matched, logged and
  * forwarded in one canonical form, and the tricks that let a path match one route while a
- * decoding upstream reads another are refused (docs/security-paths-and-ips.md, "Paths").
+ * decoding upstream reads another are refused (docs/security.md, "Paths").
  */
 import { canonicalPath, PathRefusal, RequestTarget } from "../src/proxy/canonical-path";
 

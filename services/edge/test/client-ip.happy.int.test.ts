@@ -2,7 +2,7 @@
  * The edge with the real services behind trusted proxies (DATAHUB_TRUSTED_PROXIES): the client
  * address taken from X-Forwarded-For or Forwarded is what the per-IP limits count, what the
  * request log records and the one X-Forwarded-For entry the upstream receives
- * (docs/security-paths-and-ips.md, "Client addresses"). The test itself plays the proxy on
+ * (docs/security.md, "Client addresses"). The test itself plays the proxy on
  * 127.0.0.1; 10.0.0.0/8 stands for a second tier of proxies.
  */
 import { eventually } from "@datahub/runtime/testing";

@@ -1,7 +1,7 @@
 /**
  * Client addresses behind trusted proxies (client-ip.ts): the rightmost X-Forwarded-For entry that
  * is not a trusted proxy, RFC 7239 `Forwarded: for=` when there is no X-Forwarded-For, and the
- * address forms proxies write (docs/security-paths-and-ips.md, "Client addresses").
+ * address forms proxies write (docs/security.md, "Client addresses").
  */
 import { forwardedFor, parseAddress, peerAddress, TrustedProxies } from "../src/client-ip";
 

@@ -1,6 +1,6 @@
 /**
  * The edge with the real services, security of the boundary between clients and upstreams
- * (docs/security-paths-and-ips.md): a path matches one route and the upstream receives exactly
+ * (docs/security.md): a path matches one route and the upstream receives exactly
  * that path, whatever encoding tricks the client tries; headers with `_` and client-sent
  * forwarding headers never reach the upstream; a peer outside DATAHUB_TRUSTED_PROXIES cannot
  * choose its client address. Requests go out as raw bytes so that no client normalises them.

@@ -1,5 +1,5 @@
 /**
- * The one path normalisation of the edge (docs/security-paths-and-ips.md, "Paths"). Route
+ * The one path normalisation of the edge (docs/security.md, "Paths"). Route
  * matching, the `/v1` check, the request log, metrics and the forwarder all read its result, so
  * the upstream receives exactly the path that was matched: a request can no longer match one
  * route (a public sibling, a prefix its key may use) while a decoding upstream reads another.

@@ -9,7 +9,7 @@
  * client-ip.ts), `X-Forwarded-Proto`, `X-Forwarded-Host`. Removed: `Authorization`, `X-API-Key`
  * (the key never leaves the edge), hop-by-hop headers, `Host` (the upstream's own host is sent, as
  * nginx does), client-sent `Forwarded`, `X-Real-IP` and `X-Forwarded-*`, and every header whose
- * name contains `_` (docs/security-paths-and-ips.md, "Header hygiene").
+ * name contains `_` (docs/security.md, "Forwarded headers").
  * Failures: time-outs → 504, refused/reset/DNS and any other transport error → 502, a chunked
  * body over the limit → 413, all as problem+json (or a cut connection once the answer started).
  */
@@ -134,7 +134,7 @@ export class Forwarder {
     if (p !== undefined) out.push("x-datahub-key-id", p.keyId, "x-datahub-org-id", p.orgId);
     out.push("traceparent", ctx.traceparent!);
     // One address: anything left of the resolved client is the client's own claim, and upstreams
-    // that read the leftmost entry would believe it (docs/security-paths-and-ips.md).
+    // that read the leftmost entry would believe it (docs/security.md).
     out.push("x-forwarded-for", ctx.clientIp);
     out.push("x-forwarded-proto", this.opts.proto);
     if (headers.host !== undefined) out.push("x-forwarded-host", headers.host);

@@ -21,7 +21,7 @@ export interface Route {
   readonly scopes: readonly string[];
   readonly public: boolean;
   readonly stripPath: boolean;
-  /** `%2F` in the path is kept (and forwarded) encoded instead of refused (docs/security-paths-and-ips.md). */
+  /** `%2F` in the path is kept (and forwarded) encoded instead of refused (docs/security.md). */
   readonly allowEncodedSlashes: boolean;
   readonly timeoutMs: number;
   readonly rateLimit: RateLimitPolicy | undefined;
