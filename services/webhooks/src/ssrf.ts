@@ -1,15 +1,23 @@
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
+import { embeddedIPv4, parseIp } from "./embedded-ipv4";
 
 /**
  * The SSRF guard: which addresses a webhook delivery may reach. Range classification comes from
  * ipaddr.js (its `range()` knows loopback, RFC 1918, link-local, CGNAT, unspecified, multicast,
- * broadcast, reserved, ULA, IPv4-mapped, NAT64 …); only the policy below is ours.
+ * broadcast, reserved, ULA, IPv4-mapped, NAT64 …); only the policy below is ours. The rules, as a
+ * table: docs/webhooks.md, "SSRF guard".
  */
 
 /** IPv4/IPv6 ranges a delivery may reach: anything else that ipaddr.js names is special-purpose. */
 const PUBLIC_RANGES = new Set(["unicast"]);
+
+/**
+ * IANA's global unicast space (RFC 4291 §2.4). ipaddr.js calls every address it has no name for
+ * "unicast", including the unassigned rest of `::/8` where the deprecated IPv4-compatible form lives.
+ */
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR("2000::/3");
 
 /** Why an address or URL was refused, for an INVALID_ARGUMENT message or an attempt's error. */
 export class SsrfError extends Error {
@@ -28,39 +36,38 @@ function matchesAllow(addr: ipaddr.IPv4 | ipaddr.IPv6, allow: AllowList): boolea
   return allow.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
 }
 
-/** The IPv4 address embedded in an IPv6 one (mapped, NAT64 64:ff9b::/96, 6to4), if any. */
-function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | undefined {
-  const range = v6.range();
-  if (range === "ipv4Mapped" || range === "rfc6145") return v6.toIPv4Address();
-  const p = v6.parts;
-  if (range === "rfc6052") return new ipaddr.IPv4([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]);
-  if (range === "6to4") return new ipaddr.IPv4([p[1]! >> 8, p[1]! & 0xff, p[2]! >> 8, p[2]! & 0xff]);
-  return undefined;
-}
-
 /**
  * Returns undefined when `ip` (a literal address) may be reached, else the reason it may not.
- * An allow-listed address is always allowed; an IPv6 address that embeds an IPv4 one
- * (`::ffff:127.0.0.1`, NAT64, 6to4) is judged by the embedded address.
+ * An allow-listed address is always allowed. An IPv6 address that embeds IPv4 (`::ffff:127.0.0.1`,
+ * `::7f00:1`, NAT64, 6to4, Teredo: see {@link embeddedIPv4}) is judged by every IPv4 address it
+ * embeds, against the same allow list, so it reaches nothing its IPv4 form could not; a form that
+ * is not routed on the Internet is refused unless all its embedded addresses are allow-listed.
  */
 export function forbiddenReason(ip: string, allow: AllowList): string | undefined {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
-    addr = ipaddr.parse(ip.replace(/^\[|\]$/g, "").replace(/%.*$/, ""));
+    addr = parseIp(ip);
   } catch {
     return `"${ip}" is not an IP address`;
   }
   if (matchesAllow(addr, allow)) return undefined;
-  if (addr.kind() === "ipv6") {
-    const v4 = embeddedIPv4(addr as ipaddr.IPv6);
-    if (v4) {
-      if (matchesAllow(v4, allow)) return undefined;
-      const r4 = v4.range();
-      return PUBLIC_RANGES.has(r4) ? undefined : `address ${ip} embeds a ${r4} IPv4 address`;
-    }
+  if (addr.kind() === "ipv4") {
+    const range = addr.range();
+    return PUBLIC_RANGES.has(range) ? undefined : `address ${ip} is ${range}`;
   }
-  const range = addr.range();
-  return PUBLIC_RANGES.has(range) ? undefined : `address ${ip} is ${range}`;
+  const v6 = addr as ipaddr.IPv6;
+  const embedded = embeddedIPv4(v6);
+  if (embedded) {
+    const { form, ipv4, routable } = embedded;
+    const listed = ipv4.filter((v4) => matchesAllow(v4, allow));
+    const bad = ipv4.find((v4) => !listed.includes(v4) && !PUBLIC_RANGES.has(v4.range()));
+    if (bad) return `address ${ip} (${form}) embeds the ${bad.range()} IPv4 address ${bad.toString()}`;
+    if (routable || (ipv4.length > 0 && listed.length === ipv4.length)) return undefined;
+    return `address ${ip} is ${form}, which is not routed on the Internet`;
+  }
+  const range = v6.range();
+  if (!PUBLIC_RANGES.has(range)) return `address ${ip} is ${range}`;
+  return v6.match(GLOBAL_UNICAST_V6) ? undefined : `address ${ip} is outside the global unicast range 2000::/3`;
 }
 
 /** Options shared by the checks below. */
@@ -118,6 +125,9 @@ export function literalRefusal(url: URL, allow: AllowList): string | undefined {
   return reason ? `refused by the SSRF guard: ${reason}` : undefined;
 }
 
+/** `dns.lookup` with `all: true`. */
+export type ResolveAll = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
 /** Why `host` is refused when it resolves to `addresses` (the first forbidden one), or undefined. */
 function resolvedRefusal(host: string, addresses: readonly string[], allow: AllowList): string | undefined {
   for (const a of addresses) {
@@ -133,10 +143,11 @@ function resolvedRefusal(host: string, addresses: readonly string[], allow: Allo
  * the check applies to the address actually dialled, at connect time, not to what the name
  * resolved to when the endpoint was created. (IP-literal URLs never reach a lookup; the sender
  * checks them with {@link literalRefusal} before the request.)
+ * @param resolveAll the resolver behind it (tests pass one that answers with chosen addresses).
  */
-export function guardedLookup(allow: AllowList): LookupFunction {
+export function guardedLookup(allow: AllowList, resolveAll: ResolveAll = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    resolveAll(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return (callback as (e: NodeJS.ErrnoException | null) => void)(err);
       const refusal = resolvedRefusal(hostname, addresses.map((a) => a.address), allow);
       if (refusal) {

@@ -48,6 +48,13 @@ const FORBIDDEN: Array<[string, string]> = [
   ["IPv4-mapped metadata", "http://[::ffff:a9fe:a9fe]/"],
   ["NAT64 of loopback", "http://[64:ff9b::7f00:1]/"],
   ["6to4 of a private address", "http://[2002:c0a8:101::1]/"],
+  ["IPv4-compatible metadata", "http://[::169.254.169.254]/"],
+  ["IPv4-compatible loopback", "http://[::7f00:1]:8080/"],
+  ["IPv4-translated loopback", "http://[::ffff:0:7f00:1]/"],
+  ["local-use NAT64", "http://[64:ff9b:1::808:808]/"],
+  ["6to4 of loopback", "http://[2002:7f00:1::]/"],
+  ["Teredo with a metadata client", "http://[2001:0:808:808::5601:5601]/"],
+  ["Teredo with a private server", "http://[2001:0:a00:1::f7f7:f7f7]/"],
 ];
 
 it.each(FORBIDDEN)("refuses %s at creation", async (_name, url) => {
@@ -73,6 +80,8 @@ async function plantEndpoint(orgId: string, url: string): Promise<string> {
 it.each([
   ["a hostname that now resolves to loopback (DNS rebinding)", (port: number) => `http://localhost:${port}/hook`],
   ["an IP literal", (port: number) => `http://127.0.0.1:${port}/hook`],
+  ["an IPv4-compatible literal of loopback", (port: number) => `http://[::7f00:1]:${port}/hook`],
+  ["a NAT64 literal of loopback", (port: number) => `http://[64:ff9b::7f00:1]:${port}/hook`],
 ])("refuses %s at connect time, and the receiver sees nothing", async (_name, urlOf) => {
   const orgId = newOrg();
   const endpointId = await plantEndpoint(orgId, urlOf(rx.port));

@@ -15,6 +15,7 @@ import { captureLogger, createTestDatabase, freePort, testEnv, uniqueSuffix, TES
 import { authModule } from "@datahub/auth";
 import { ratelimitModule } from "@datahub/ratelimit";
 import { auditModule } from "@datahub/audit";
+import { webhooksModule } from "@datahub/webhooks";
 import pg from "pg";
 import { request } from "undici";
 import { edgeModule } from "../../src/index";
@@ -102,6 +103,8 @@ export interface EdgeStackOptions {
    * and the edge in another (so a test can stop the services under a live edge).
    */
   mode?: "all" | "split";
+  /** Also run the real webhooks service (its SSRF guard, its validation of event data). */
+  webhooks?: boolean;
 }
 
 const SERVICES: DatahubModule[] = [authModule, ratelimitModule, auditModule];
@@ -110,17 +113,19 @@ const SERVICES: DatahubModule[] = [authModule, ratelimitModule, auditModule];
 export async function startEdgeStack(opts: EdgeStackOptions): Promise<EdgeStack & { services: Runner }> {
   const db = await createTestDatabase();
   const routesPath = writeRoutes(opts.routes);
+  const modules = opts.webhooks ? [...SERVICES, webhooksModule] : SERVICES;
+  const serviceTargets = modules.map((m) => m.name).join(",");
   const env = await testEnv({
     databaseUrl: db.url,
     redisPrefix: `edgetest${uniqueSuffix()}`,
-    extra: { DATAHUB_CONFIG: routesPath, DATAHUB_TARGET: "edge,auth,ratelimit,audit", DATAHUB_ROOT_KEY: generateApiKey("dhr"), ...opts.env },
+    extra: { DATAHUB_CONFIG: routesPath, DATAHUB_TARGET: `edge,${serviceTargets}`, DATAHUB_ROOT_KEY: generateApiKey("dhr"), ...opts.env },
   });
   const capture = captureLogger("info");
   const logger = capture.logger as Logger;
   let services: Runner;
   let edge: Runner;
   if (opts.mode === "split") {
-    services = await startRunner({ config: loadConfig({ ...env, DATAHUB_TARGET: "auth,ratelimit,audit" }), modules: SERVICES, logger });
+    services = await startRunner({ config: loadConfig({ ...env, DATAHUB_TARGET: serviceTargets }), modules, logger });
     const grpc = `127.0.0.1:${services.ports.grpc}`;
     const metricsPort = String(await freePort());
     edge = await startRunner({
@@ -129,7 +134,7 @@ export async function startEdgeStack(opts: EdgeStackOptions): Promise<EdgeStack 
       logger,
     });
   } else {
-    edge = await startRunner({ config: loadConfig(env), modules: [...SERVICES, edgeModule], logger });
+    edge = await startRunner({ config: loadConfig(env), modules: [...modules, edgeModule], logger });
     services = edge;
   }
   const grpcAddress = `127.0.0.1:${services.ports.grpc}`;
