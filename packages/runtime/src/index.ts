@@ -19,6 +19,7 @@ export * from "./event-types";
 export * from "./channels";
 export * from "./pg-errors";
 export * from "./cursor";
+export * from "./json-depth";
 export type { KeyJson, RateLimitJson } from "./key-json";
 export * from "./telemetry/tracing";
 export { tracingSettings, type TracingSettings } from "./telemetry/config";

@@ -1,4 +1,4 @@
-import { decodeCursor as decodeTuple, encodeCursor as encodeTuple, SCOPE_RE } from "@datahub/runtime";
+import { decodeCursor as decodeTuple, encodeCursor as encodeTuple, jsonValueTooDeep, MAX_JSON_DEPTH, SCOPE_RE } from "@datahub/runtime";
 import { ValidationError } from "./errors";
 import { RATE_LIMIT_ALGORITHMS, type JsonObject, type RateLimitAlgorithm, type RateLimitPolicy } from "./types";
 
@@ -45,9 +45,14 @@ export function validScopes(scopes: unknown, field = "scopes"): string[] {
   return [...new Set(scopes as string[])];
 }
 
-/** A JSON object whose serialized form is at most 4 KiB. */
+/**
+ * A JSON object whose serialized form is at most 4 KiB and that nests at most MAX_JSON_DEPTH
+ * levels, the edge's limit for client JSON: a deeper object would no longer fit in the messages
+ * that carry it later (responses, `key.*` events; docs/security-ssrf-and-parsing.md).
+ */
 export function validMetadata(metadata: unknown, field = "metadata"): JsonObject {
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) throw new ValidationError(field, "must be a JSON object");
+  if (jsonValueTooDeep(metadata, MAX_JSON_DEPTH)) throw new ValidationError(field, `must nest objects and arrays at most ${MAX_JSON_DEPTH} levels deep`);
   let text: string;
   try {
     text = JSON.stringify(metadata);

@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH } from "@datahub/runtime";
 import { ValidationError } from "../src/errors";
 import { memoryKeys } from "./helpers";
 
@@ -42,6 +43,13 @@ describe("validation errors name the field", () => {
     expect(await fieldOf(() => create({ metadata: "x" }))).toBe("metadata");
     expect(await fieldOf(() => create({ metadata: { big: "x".repeat(4096) } }))).toBe("metadata");
     await expect(create({ metadata: { big: "x".repeat(4000) } })).resolves.toBeDefined();
+  });
+
+  it(`metadata: nested at most MAX_JSON_DEPTH (${MAX_JSON_DEPTH}) levels, checked before anything recursive`, async () => {
+    const nested = (n: number) => JSON.parse('{"a":'.repeat(n) + "1" + "}".repeat(n));
+    await expect(create({ metadata: nested(MAX_JSON_DEPTH) })).resolves.toBeDefined();
+    expect(await fieldOf(() => create({ metadata: nested(MAX_JSON_DEPTH + 1) }))).toBe("metadata");
+    expect(await fieldOf(() => create({ metadata: nested(100_000) }))).toBe("metadata");
   });
 
   it("expiresAt: must be in the future", async () => {

@@ -7,7 +7,7 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import type { Logger } from "@datahub/runtime";
-import { GrpcStatus } from "@datahub/runtime";
+import { GrpcStatus, MAX_JSON_DEPTH } from "@datahub/runtime";
 import { problem, sendProblem } from "../problem";
 import { contextOf } from "./request-context";
 
@@ -72,6 +72,7 @@ const RETRYABLE = new Set<number>([
 /** body-parser / raw-body error types → our problems. Their messages are never passed on (they may quote the body). */
 const BODY_ERRORS: Record<string, ApiError> = {
   "entity.parse.failed": new ApiError(400, "malformed-json", "the request body is not valid JSON"),
+  "entity.too.deep": new ApiError(400, "json-too-deep", `the request body nests objects and arrays deeper than the limit of ${MAX_JSON_DEPTH} levels`),
   "entity.too.large": new ApiError(413, "payload-too-large", "the request body is larger than the limit"),
   "encoding.unsupported": new ApiError(415, "unsupported-media-type", "unsupported Content-Encoding"),
   "charset.unsupported": new ApiError(415, "unsupported-media-type", "unsupported charset; send UTF-8 JSON"),
