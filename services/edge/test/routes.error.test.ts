@@ -4,6 +4,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_JSON_DEPTH } from "@datahub/runtime";
 import { captureLogger } from "@datahub/runtime/testing";
 import { loadRoutesConfig, parseRoutesConfig, RoutesConfigError } from "../src/index";
 import { RoutesSource } from "../src/proxy/routes-source";
@@ -38,6 +39,30 @@ test.each([
 ])("rejects %j naming the field", (yaml, message) => {
   expect(() => parseRoutesConfig(yaml)).toThrow(RoutesConfigError);
   expect(() => parseRoutesConfig(yaml)).toThrow(message);
+});
+
+describe("nesting depth (the YAML composer recurses; deep enough, V8 aborts the process instead of throwing)", () => {
+  const flowSeqs = (n: number) => `routes: ${"[".repeat(n)}${"]".repeat(n)}\n`;
+  const flowMaps = (n: number) => `defaults: ${"{a: ".repeat(n)}1${"}".repeat(n)}\n`;
+  const blockMaps = (n: number) => Array.from({ length: n }, (_, i) => `${" ".repeat(i)}a:`).join("\n") + " 1\n";
+  const blockSeqs = (n: number) => "routes:\n" + Array.from({ length: n }, (_, i) => `${" ".repeat(i + 1)}-`).join("\n") + " x\n";
+
+  // Block nesting grows the text quadratically (indentation), so it stops at 1,500 levels.
+  test.each([
+    ["flow sequences", flowSeqs, 30_000],
+    ["flow mappings", flowMaps, 30_000],
+    ["block mappings", blockMaps, 1500],
+    ["block sequences", blockSeqs, 1500],
+  ])(`%s deeper than ${MAX_JSON_DEPTH} levels: one line, before composing`, (_name, yaml, deepest) => {
+    for (const depth of [MAX_JSON_DEPTH + 1, 1500, deepest]) {
+      expect(() => parseRoutesConfig(yaml(depth))).toThrow(new RoutesConfigError(`invalid YAML: nested deeper than ${MAX_JSON_DEPTH} levels`));
+    }
+  });
+
+  test(`${MAX_JSON_DEPTH} levels are composed and judged by the schema`, () => {
+    expect(() => parseRoutesConfig(flowSeqs(MAX_JSON_DEPTH - 1))).toThrow(/^routes\[0\]: /);
+    expect(() => parseRoutesConfig(blockMaps(MAX_JSON_DEPTH))).toThrow(/^a: unknown field/);
+  });
 });
 
 test("a missing file is reported with its path", async () => {

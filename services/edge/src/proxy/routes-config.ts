@@ -4,8 +4,9 @@
  * (`routes[1].upstream: expected an http(s) URL`).
  */
 import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
+import { CST, Parser, parse } from "yaml";
 import { z } from "zod";
+import { MAX_JSON_DEPTH } from "@datahub/runtime";
 import { ALGORITHM_NAMES, FAILURE_MODES, type RateLimitPolicy } from "../ratelimit/policies";
 import { canonicalPath, type PathRefusal } from "./canonical-path";
 
@@ -158,8 +159,31 @@ function checkRateLimitCaps(config: RoutesConfig, caps: RateLimitCaps): RoutesCo
   return config;
 }
 
-/** Parses YAML text and validates it. */
+/**
+ * True when YAML text nests collections deeper than `limit`, measured on yaml's CST: its parser
+ * loops, but its composer recurses, and a stack overflow there can abort the process (V8 fails
+ * fatally compiling a regular expression on an exhausted stack) rather than throw.
+ */
+function yamlTooDeep(text: string, limit: number): boolean {
+  const stack: Array<[CST.Token | null | undefined, number]> = [];
+  for (const token of new Parser().parse(text)) stack.push([token, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (token?.type === "document") stack.push([token.value, depth]);
+    else if (CST.isCollection(token)) {
+      if (depth >= limit) return true;
+      for (const item of token.items) stack.push([item.key, depth + 1], [item.value, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * Parses YAML text and validates it. The file is held to the nesting limit of client JSON
+ * (MAX_JSON_DEPTH, far above the 4 levels a datahub.yaml uses), so no file can overflow the stack.
+ */
 export function parseRoutesConfig(text: string): RoutesConfig {
+  if (yamlTooDeep(text, MAX_JSON_DEPTH)) throw new RoutesConfigError(`invalid YAML: nested deeper than ${MAX_JSON_DEPTH} levels`);
   let raw: unknown;
   try {
     raw = parse(text);
