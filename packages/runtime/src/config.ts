@@ -209,6 +209,9 @@ const envSchema = z.object({
   DATAHUB_RATELIMIT_STRICT_ANONYMOUS: bool(false),
   DATAHUB_MAX_BODY_BYTES: int(1048576, 1),
   DATAHUB_MAX_HEADER_BYTES: int(16384, 1024),
+  DATAHUB_HEADERS_TIMEOUT_MS: int(10000, 1),
+  DATAHUB_REQUEST_TIMEOUT_MS: int(60000, 1),
+  DATAHUB_KEEPALIVE_TIMEOUT_MS: int(65000, 1),
   DATAHUB_MAX_EVENT_BYTES: int(262144, 1),
   DATAHUB_AUTH_EVENTS_INTERVAL_MS: int(1000, 1),
   DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS: int(60000, 1),
@@ -278,6 +281,11 @@ export interface Config {
   authEvents: { intervalMs: number; maxBackoffMs: number };
   /** `maxEventBytes`: body limit of `POST /v1/events` (413 above it). */
   limits: { maxBodyBytes: number; maxHeaderBytes: number; maxEventBytes: number };
+  /**
+   * Edge: how long a client may take to send its headers, its whole request (headers and body),
+   * and how long an idle keep-alive connection stays open (README, configuration table).
+   */
+  clientTimeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
   /** When the edge and other services share a process, run the others on a worker thread. */
   servicesThread: boolean;
   webhooks: WebhooksConfig;
@@ -351,6 +359,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "missing DATAHUB_INTERNAL_TOKEN: a process that runs only some of the services must share the internal token with the others (docs/security.md)",
     );
   }
+  // The headers are part of the request: node:http refuses a server configured the other way round.
+  if (e.DATAHUB_HEADERS_TIMEOUT_MS > e.DATAHUB_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `invalid DATAHUB_HEADERS_TIMEOUT_MS/DATAHUB_REQUEST_TIMEOUT_MS: the headers timeout (${e.DATAHUB_HEADERS_TIMEOUT_MS}) must not exceed the request timeout (${e.DATAHUB_REQUEST_TIMEOUT_MS})`,
+    );
+  }
   const local = `127.0.0.1:${e.DATAHUB_GRPC_PORT}`;
   const grpcTls = e.DATAHUB_GRPC_TLS_CERT || e.DATAHUB_GRPC_TLS_CA ? { cert: e.DATAHUB_GRPC_TLS_CERT, key: e.DATAHUB_GRPC_TLS_KEY, ca: e.DATAHUB_GRPC_TLS_CA } : undefined;
   return {
@@ -416,6 +430,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     authEvents: { intervalMs: e.DATAHUB_AUTH_EVENTS_INTERVAL_MS, maxBackoffMs: e.DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS },
     limits: { maxBodyBytes: e.DATAHUB_MAX_BODY_BYTES, maxHeaderBytes: e.DATAHUB_MAX_HEADER_BYTES, maxEventBytes: e.DATAHUB_MAX_EVENT_BYTES },
+    clientTimeouts: { headersMs: e.DATAHUB_HEADERS_TIMEOUT_MS, requestMs: e.DATAHUB_REQUEST_TIMEOUT_MS, keepAliveMs: e.DATAHUB_KEEPALIVE_TIMEOUT_MS },
     servicesThread: e.DATAHUB_SERVICES_THREAD,
     webhooks: {
       concurrency: e.DATAHUB_WEBHOOKS_CONCURRENCY,

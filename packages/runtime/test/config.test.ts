@@ -43,6 +43,9 @@ describe("loadConfig", () => {
     ["DATAHUB_INTERNAL_TOKEN", `${TOKEN},${TOKEN}x,${TOKEN}y`],
     ["DATAHUB_INTERNAL_TOKEN", generateApiKey()],
     ["DATAHUB_GRPC_TLS_CERT", "/nonexistent/cert.pem"],
+    ["DATAHUB_HEADERS_TIMEOUT_MS", "10s"],
+    ["DATAHUB_REQUEST_TIMEOUT_MS", "0"],
+    ["DATAHUB_KEEPALIVE_TIMEOUT_MS", "-1"],
   ])("rejects a bad %s with one line naming it", (name, value) => {
     let err: unknown;
     try {
@@ -102,5 +105,13 @@ describe("loadConfig", () => {
     for (const bad of ["10.0.0.1", "10.0.0.0/33", "proxy.internal/32", "10.0.0.0/8/1"]) {
       expect(() => loadConfig({ DATAHUB_TRUSTED_PROXIES: bad })).toThrow(/^invalid DATAHUB_TRUSTED_PROXIES: expected a comma list of CIDRs[^\n]*$/);
     }
+  });
+
+  it("reads the edge's client timeouts; the headers timeout may not exceed the request timeout", () => {
+    expect(loadConfig({}).clientTimeouts).toEqual({ headersMs: 10_000, requestMs: 60_000, keepAliveMs: 65_000 });
+    expect(loadConfig({ DATAHUB_HEADERS_TIMEOUT_MS: "1000", DATAHUB_REQUEST_TIMEOUT_MS: "1000" }).clientTimeouts).toMatchObject({ headersMs: 1000, requestMs: 1000 });
+    expect(() => loadConfig({ DATAHUB_HEADERS_TIMEOUT_MS: "2000", DATAHUB_REQUEST_TIMEOUT_MS: "1000" })).toThrow(
+      new ConfigError("invalid DATAHUB_HEADERS_TIMEOUT_MS/DATAHUB_REQUEST_TIMEOUT_MS: the headers timeout (2000) must not exceed the request timeout (1000)"),
+    );
   });
 });

@@ -14,6 +14,7 @@ import { EdgeRequest, EdgeResponse } from "./exchange";
 import { problem } from "./problem";
 import type { HeaderMap } from "./headers";
 import type { RequestLog } from "./request-log";
+import { answerSlowBody, REQUEST_TIMEOUT_DETAIL, slowClientOptions, trackExchange } from "./slow-clients";
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
 
@@ -49,12 +50,12 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     IncomingMessage: EdgeRequest,
     ServerResponse: EdgeResponse,
     maxHeaderSize: config.limits.maxHeaderBytes,
+    ...slowClientOptions(config.clientTimeouts),
   };
   const server: Server<typeof EdgeRequest, typeof EdgeResponse> = config.tls
     ? (createHttpsServer({ ...common, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), minVersion: "TLSv1.3" }) as unknown as Server<typeof EdgeRequest, typeof EdgeResponse>)
     : createHttpServer(common);
-  // Longer than typical load balancer idle timeouts, so the LB closes first (no reset races).
-  server.keepAliveTimeout = 65_000;
+  server.on("request", trackExchange as never);
   server.on("request", opts.handler as never);
 
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -63,9 +64,10 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
       socket.destroy();
       return;
     }
+    if (status === 408 && answerSlowBody(socket, security)) return;
     const started = process.hrtime.bigint();
     const requestId = newId();
-    const detail = status === 431 ? `The request headers are larger than ${config.limits.maxHeaderBytes} bytes.` : status === 408 ? "The request took too long to arrive." : "The request is not valid HTTP.";
+    const detail = status === 431 ? `The request headers are larger than ${config.limits.maxHeaderBytes} bytes.` : status === 408 ? REQUEST_TIMEOUT_DETAIL : "The request is not valid HTTP.";
     const slug = status === 431 ? "headers-too-large" : status === 408 ? "request-timeout" : "bad-request";
     const body = JSON.stringify(problem(status, slug, detail, requestId));
     let head = `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n`;
@@ -77,7 +79,8 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     requestLog.write({
       requestId,
       timestampMs: BigInt(Date.now()),
-      method,
+      // "-" (as in common log format) when no request line arrived: the request log needs a token.
+      method: method || "-",
       path,
       route: "",
       status,

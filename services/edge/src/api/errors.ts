@@ -104,6 +104,11 @@ export function toApiError(err: unknown, log: (e: unknown, code?: number) => voi
 /** Writes an ApiError as a problem and records its short code in `ctx.error`. */
 export function sendApiError(req: Request, res: Parameters<RequestHandler>[1], e: ApiError): void {
   const ctx = contextOf(req);
+  // Answered already (a 408 for a body that came too slowly aborts the body read): that answer's code stands.
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   ctx.error = e.slug.replace(/-/g, "_");
   sendProblem(res, problem(e.status, e.slug, e.detail, ctx.requestId, e.extra), e.headers);
 }
