@@ -7,6 +7,7 @@
  */
 import { webhooks } from "@datahub/proto";
 import { createRpcClient, GrpcStatus, MAX_JSON_DEPTH } from "@datahub/runtime";
+import { TEST_CREDENTIALS } from "@datahub/runtime/testing";
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { send, startEdgeStack, type EdgeStack } from "./support/edge-stack";
@@ -68,7 +69,7 @@ describe("the services, called over gRPC without the edge", () => {
   });
 
   test("a value too deep for protobuf to decode is an error answer, not a crash; both services keep serving", async () => {
-    const client = createRpcClient(webhooks.WebhookService, stack.grpcAddress, { timeoutMs: 5000 });
+    const client = createRpcClient(webhooks.WebhookService, stack.grpcAddress, { timeoutMs: 5000, credentials: TEST_CREDENTIALS });
     try {
       const tooDeep = nested(60);
       const authErr = await stack.auth.createKey({ orgId, name: "deep", scopes: [], metadata: tooDeep }).catch((e) => e);
