@@ -23,7 +23,7 @@ type TrackedSocket = Duplex & { [kExchange]?: EdgeResponse };
  * the headers timeout (the shorter one; 50 ms to 1 s) keeps every cut within 10 %, at most 1 s,
  * past its setting; a sweep only walks the connections that are mid-request.
  */
-export function connectionsCheckingIntervalMs(headersTimeoutMs: number): number {
+function connectionsCheckingIntervalMs(headersTimeoutMs: number): number {
   return Math.min(1000, Math.max(50, Math.floor(headersTimeoutMs / 10)));
 }
 
