@@ -3,7 +3,7 @@
  * walks JSON after parsing — zod's `z.json()`, protobuf-es's Struct/Value conversion, the
  * protobuf decoder of every gRPC service, `JSON.stringify` — recurses, and V8 does not always
  * recover from a stack overflow, so depth is bounded before any of them runs
- * (docs/security-ssrf-and-parsing.md, "JSON nesting depth").
+ * (docs/security.md, "JSON nesting depth").
  */
 
 /**

@@ -48,7 +48,7 @@ export function validScopes(scopes: unknown, field = "scopes"): string[] {
 /**
  * A JSON object whose serialized form is at most 4 KiB and that nests at most MAX_JSON_DEPTH
  * levels, the edge's limit for client JSON: a deeper object would no longer fit in the messages
- * that carry it later (responses, `key.*` events; docs/security-ssrf-and-parsing.md).
+ * that carry it later (responses, `key.*` events; docs/security.md).
  */
 export function validMetadata(metadata: unknown, field = "metadata"): JsonObject {
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) throw new ValidationError(field, "must be a JSON object");

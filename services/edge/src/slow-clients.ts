@@ -1,7 +1,7 @@
 /**
  * The edge server's defence against slow clients (slow-loris): how long a client may take to send
  * its headers and its whole request before server.ts's clientError handler answers 408, and how
- * long an idle keep-alive connection is kept (docs/security-ssrf-and-parsing.md, "Slow clients";
+ * long an idle keep-alive connection is kept (docs/security.md, "Slow clients";
  * README, configuration table).
  */
 import type { Duplex } from "node:stream";

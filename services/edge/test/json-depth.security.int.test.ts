@@ -3,7 +3,7 @@
  * PostgreSQL, Redis). JSON at MAX_JSON_DEPTH travels edge → gRPC → PostgreSQL and back intact;
  * one level more is a 400 `json-too-deep` at the edge; 100,000 levels are refused at once; a deep
  * value sent to the services over gRPC directly (not through the edge) is refused without harming
- * them. Nothing is a 500, nothing is logged at error level (docs/security-ssrf-and-parsing.md).
+ * them. Nothing is a 500, nothing is logged at error level (docs/security.md).
  */
 import { webhooks } from "@datahub/proto";
 import { createRpcClient, GrpcStatus, MAX_JSON_DEPTH } from "@datahub/runtime";

@@ -3,7 +3,7 @@
  * trickled one byte every 200 ms are cut with a 408 problem shortly after
  * DATAHUB_HEADERS_TIMEOUT_MS, a trickled body shortly after DATAHUB_REQUEST_TIMEOUT_MS, a silent
  * connection likewise; a client that finishes in time is served, and an idle keep-alive
- * connection is closed quietly after DATAHUB_KEEPALIVE_TIMEOUT_MS (docs/security-ssrf-and-parsing.md).
+ * connection is closed quietly after DATAHUB_KEEPALIVE_TIMEOUT_MS (docs/security.md).
  */
 import { connect } from "node:net";
 import { eventually } from "@datahub/runtime/testing";

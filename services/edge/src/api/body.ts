@@ -1,7 +1,7 @@
 /**
  * JSON body parsing for `/v1`: 415 for a body that is not JSON, then express.json with the
  * configured size limit (413), a nesting-depth limit checked on the raw bytes before parsing (400
- * `json-too-deep`; docs/security-ssrf-and-parsing.md) and strict mode (only objects/arrays;
+ * `json-too-deep`; docs/security.md) and strict mode (only objects/arrays;
  * malformed → 400).
  */
 import type { IncomingMessage } from "node:http";
