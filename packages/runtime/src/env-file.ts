@@ -9,7 +9,6 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseEnv } from "node:util";
 
 /** The file's name; git-ignored and kept out of the image (.gitignore, .dockerignore). */
 export const ENV_FILE_NAME = ".datahub.env";
@@ -26,8 +25,7 @@ export function envFilePath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The variables of the env file ({} when the default file does not exist). Syntax is Node's
- * `--env-file` syntax: `KEY=value`, values optionally quoted, `#` comments. A file named by
+ * The variables of the env file ({} when the default file does not exist). A file named by
  * `DATAHUB_ENV_FILE` must exist: a typo there should not silently fall back to the defaults.
  */
 export function readEnvFile(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
@@ -40,13 +38,35 @@ export function readEnvFile(env: NodeJS.ProcessEnv = process.env): Record<string
     if (code === "ENOENT" && !env.DATAHUB_ENV_FILE) return {};
     throw new Error(`${env.DATAHUB_ENV_FILE ? "DATAHUB_ENV_FILE: " : ""}cannot read ${path}: ${code ?? (e as Error).message}`);
   }
+  return parseEnvText(text, path);
+}
+
+const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/;
+
+/**
+ * Parses `KEY=value` lines (an optional `export `, values bare or in single or double quotes taken
+ * literally, blank lines and `#` comments), the subset that both a shell and Node's `--env-file`
+ * read alike. Any other line is an error naming `source` and the line number — not its text,
+ * which may hold a password. Node's own util.parseEnv is not used: it skips or merges bad lines.
+ */
+export function parseEnvText(text: string, source: string): Record<string, string> {
   const vars: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parseEnv(text))) {
-    // Node's parser glues a line without `=` onto the next key instead of failing.
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`${path}: not a KEY=value line: "${name.split("\n")[0]}"`);
-    if (value !== undefined) vars[name] = value;
-  }
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (/^\s*(#|$)/.test(line)) return;
+    const where = `${source}:${i + 1}`;
+    const m = ASSIGNMENT.exec(line);
+    if (!m) throw new Error(`${where}: not a KEY=value line`);
+    vars[m[1]!] = unquote(m[2]!, where);
+  });
   return vars;
+}
+
+function unquote(raw: string, where: string): string {
+  const quote = raw[0];
+  if (quote !== '"' && quote !== "'") return raw.replace(/\s+#.*$/, ""); // ` #` starts a comment, as in the shell
+  const end = raw.indexOf(quote, 1);
+  if (end < 0 || !/^\s*(#.*)?$/.test(raw.slice(end + 1))) throw new Error(`${where}: a quoted value must end with its quote`);
+  return raw.slice(1, end);
 }
 
 /**
