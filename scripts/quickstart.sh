@@ -11,6 +11,8 @@ npm ci --no-audit --no-fund --loglevel=error
 bash scripts/ensure-deps.sh
 # The CLI reads .datahub.env (written by ensure-deps.sh where PostgreSQL wants a password) itself.
 printf '==> applying migrations\n'
-npx datahub migrate
+node_modules/.bin/datahub migrate
 printf '==> starting DataHub (DATAHUB_TARGET=all); Ctrl-C stops it\n'
-DATAHUB_TARGET="${DATAHUB_TARGET:-all}" exec npx datahub start
+# exec the CLI itself, not npx: npx runs it under `sh -c`, which does not pass on a SIGTERM sent to
+# this script, so the gateway would outlive its supervisor.
+DATAHUB_TARGET="${DATAHUB_TARGET:-all}" exec node_modules/.bin/datahub start
