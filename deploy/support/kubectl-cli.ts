@@ -10,8 +10,7 @@ import { resolveKubectl } from "./kubectl";
 
 try {
   const { values } = parseArgs({ options: { "cache-dir": { type: "string" } }, strict: true });
-  const { path } = await resolveKubectl({ cacheDir: values["cache-dir"] });
-  process.stdout.write(`${path}\n`);
+  process.stdout.write(`${await resolveKubectl({ cacheDir: values["cache-dir"] })}\n`);
 } catch (e) {
   process.stderr.write(`kubectl: ${(e as Error).message}\n`);
   process.exitCode = 1;

