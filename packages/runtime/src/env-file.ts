@@ -44,10 +44,10 @@ export function readEnvFile(env: NodeJS.ProcessEnv = process.env): Record<string
 const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/;
 
 /**
- * Parses `KEY=value` lines (an optional `export `, values bare or in single or double quotes taken
- * literally, blank lines and `#` comments), the subset that both a shell and Node's `--env-file`
- * read alike. Any other line is an error naming `source` and the line number — not its text,
- * which may hold a password. Node's own util.parseEnv is not used: it skips or merges bad lines.
+ * Parses `KEY=value` lines: an optional `export `, the value bare or in single or double quotes,
+ * taken literally (no `$` expansion, no escapes), blank lines and `#` comments. Any other line is
+ * an error naming `source` and the line number — not its text, which may hold a password. Node's
+ * own util.parseEnv is not used: it skips a bad last line and glues others onto the next key.
  */
 export function parseEnvText(text: string, source: string): Record<string, string> {
   const vars: Record<string, string> = {};
