@@ -6,18 +6,20 @@
  * rows/s figure does. Writes the "Audit insert cost by index" section of docs/benchmarks.md.
  *
  *   node --import tsx bench/audit-insert.ts
- * Env: BENCH_PG_URL (postgres://postgres@127.0.0.1:5432), AUDIT_BENCH_BATCHES (100 per case and
+ * Env: BENCH_PG_URL (default: the server of .datahub.env's DATABASE_URL, else
+ * postgres://postgres@127.0.0.1:5432), AUDIT_BENCH_BATCHES (100 per case and
  * round, 400 rows each), AUDIT_BENCH_ROUNDS (2), BENCH_NO_WRITE=1. Linux only (reads /proc).
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { localPgBaseUrl } from "../packages/runtime/src/testing/local-pg";
 import { appendLogsSql } from "../services/audit/src/store/sql";
 import type { LogEntry } from "../services/audit/src/store/types";
 import { codeVersion, machineFacts, writeSection } from "./report";
 import { fmt, markdownTable } from "./stats";
 
-const BASE = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
+const BASE = localPgBaseUrl("BENCH_PG_URL");
 const BATCHES = Number(process.env.AUDIT_BENCH_BATCHES ?? 100);
 const ROUNDS = Number(process.env.AUDIT_BENCH_ROUNDS ?? 2);
 const ROWS = 400; // about one 100 ms flush at 4,000 requests/s

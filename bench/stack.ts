@@ -12,13 +12,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { generateApiKey } from "@datahub/runtime";
-import { freePort, uniqueSuffix } from "@datahub/runtime/testing";
+import { freePort, localPgBaseUrl, uniqueSuffix } from "@datahub/runtime/testing";
 import { spawnChild, type BenchChild } from "./children";
 
 /** packages/cli/bin/datahub.js (or BENCH_DATAHUB_CLI), run with this Node.js binary. */
 export const CLI = process.env.BENCH_DATAHUB_CLI ?? fileURLToPath(new URL("../packages/cli/bin/datahub.js", import.meta.url));
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-const PG_BASE = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
+// BENCH_PG_URL, else the server of .datahub.env's DATABASE_URL (a password-protected local install).
+const PG_BASE = localPgBaseUrl("BENCH_PG_URL");
 
 /** The route name in the bench's datahub.yaml (the `route` label of the edge's metrics). */
 export const BENCH_ROUTE = "bench";

@@ -3,10 +3,14 @@
 # starts installed ones, and installs them with apt-get where they are missing.
 # Used by the quick start and by CI (.ci/run). Safe to run again.
 set -euo pipefail
+cd "$(dirname "$0")/.."  # .datahub.env goes to the repository root, where every entry point reads it
 
 log() { printf '==> %s\n' "$*"; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
 apt_updated=0
 apt_install() {
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -35,11 +39,12 @@ fi
 pg_up || { echo "error: PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
 
 # The default DATABASE_URL connects as `postgres` without a password over TCP. A fresh Debian
-# install asks for a password there; give the local role one and tell the caller to use it.
-if ! psql "postgres://postgres@127.0.0.1:5432/postgres" -Atqc 'select 1' >/dev/null 2>&1; then
+# install asks for a password there; give the local role one and write it to .datahub.env, which
+# the CLI, the tests and the bench read (packages/runtime/src/env-file.ts). -w: never prompt.
+if ! psql -w "postgres://postgres@127.0.0.1:5432/postgres" -Atqc 'select 1' >/dev/null 2>&1; then
   if [ -z "${DATABASE_URL:-}" ]; then
-    log "PostgreSQL wants a password on 127.0.0.1; creating role datahub (password datahub)"
-    $SUDO -u postgres psql -qc "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='datahub') THEN CREATE ROLE datahub LOGIN SUPERUSER PASSWORD 'datahub'; END IF; END\$\$;" >/dev/null
+    log "PostgreSQL wants a password on 127.0.0.1; creating role datahub (password datahub), see .datahub.env"
+    as_postgres psql -qc "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='datahub') THEN CREATE ROLE datahub LOGIN SUPERUSER PASSWORD 'datahub'; END IF; END\$\$;" >/dev/null
     echo "DATABASE_URL=postgres://datahub:datahub@127.0.0.1:5432/datahub" > .datahub.env
   fi
 fi

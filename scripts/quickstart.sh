@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Quick start, command 1 of 2: install everything and start the whole system.
-#   npm ci → PostgreSQL + Redis (reused, started or installed) → the test suite's tools (promtool)
-#   → migrations → all five services.
+#   npm ci → PostgreSQL + Redis (reused, started or installed) → migrations → all five services.
+# The test suite's own tools (promtool, kubectl) are `npm test`'s business: its pretest step runs
+# scripts/ensure-tools.sh, so nothing here waits for them or stops without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 printf '==> npm ci\n'
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/ensure-deps.sh
-# `npm test` (command 2) also checks /metrics and the alert rules with promtool.
-bash scripts/ensure-tools.sh
-if [ -f .datahub.env ]; then set -a; . ./.datahub.env; set +a; fi
+# The CLI reads .datahub.env (written by ensure-deps.sh where PostgreSQL wants a password) itself.
 printf '==> applying migrations\n'
-npx datahub migrate
+node_modules/.bin/datahub migrate
 printf '==> starting DataHub (DATAHUB_TARGET=all); Ctrl-C stops it\n'
-DATAHUB_TARGET="${DATAHUB_TARGET:-all}" exec npx datahub start
+# exec the CLI itself, not npx: npx runs it under `sh -c`, which does not pass on a SIGTERM sent to
+# this script, so the gateway would outlive its supervisor.
+DATAHUB_TARGET="${DATAHUB_TARGET:-all}" exec node_modules/.bin/datahub start

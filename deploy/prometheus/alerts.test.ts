@@ -2,7 +2,7 @@
  * The alert rules pass `promtool check rules` and their unit tests (`promtool test rules
  * alerts.test.yaml`); every alert has a severity, a runbook section in docs/operations.md and a
  * unit test that expects it to fire; and the rules use only catalogued metric names.
- * promtool comes from scripts/ensure-tools.sh (CI) — the test fails, not skips, without it.
+ * promtool comes from scripts/ensure-tools.sh (`npm test` runs it first) — the test fails, not skips, without it.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -1,6 +1,7 @@
 /** Renders a kustomization under deploy/k8s with `kubectl kustomize` and parses the objects. */
 import { execFileSync } from "node:child_process";
 import { parseAllDocuments } from "yaml";
+import { kubectlBinary } from "./kubectl";
 
 /** The kustomizations an operator may deploy (the base only through them, but it must render too). */
 export const KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/prod"] as const;
@@ -15,12 +16,12 @@ export type K8sObject = any;
 
 const cache = new Map<string, K8sObject[]>();
 
-/** The rendered objects of `deploy/k8s/<name>` (cached per test file). */
+/** The rendered objects of `deploy/k8s/<name>` (cached per test file), by kubectl from PATH or the npm package (./kubectl.ts). */
 export function render(name: Kustomization): K8sObject[] {
   let objects = cache.get(name);
   if (!objects) {
     const dir = new URL(`../k8s/${name}`, import.meta.url).pathname;
-    const text = execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+    const text = execFileSync(kubectlBinary(), ["kustomize", dir], { encoding: "utf8" });
     objects = parseAllDocuments(text).map((d) => d.toJS() as K8sObject);
     cache.set(name, objects);
   }

@@ -20,4 +20,5 @@ Usage:
   datahub --help | --version
 
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, DATAHUB_*): see README.md.
+Variables the environment leaves unset are read from .datahub.env at the repository root.
 Key and org commands work directly on the auth service's database.`;

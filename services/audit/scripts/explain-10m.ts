@@ -9,12 +9,13 @@
  * then prints EXPLAIN (ANALYZE, BUFFERS) of every statement PgLogStore issues, built by the same
  * functions the store uses (src/store/sql.ts) and sent with bind parameters exactly like the store
  * does (unnamed statement, so Postgres plans with the actual values). The database is dropped at
- * the end (also on failure). Env: EXPLAIN_PG_URL (default postgres://postgres@127.0.0.1:5432),
- * ROWS (default 10000000), USAGE_ONLY=1 (skip the raw rows: synthesize only the rollup tables at the
+ * the end (also on failure). Env: EXPLAIN_PG_URL (default: the server of .datahub.env's
+ * DATABASE_URL, else postgres://postgres@127.0.0.1:5432), ROWS (default 10000000), USAGE_ONLY=1 (skip the raw rows: synthesize only the rollup tables at the
  * size the 10 M-row load produces, ~2 M minute rows, and EXPLAIN the GetUsage statements).
  */
 import pg from "pg";
 import { createLogger, migrate } from "@datahub/runtime";
+import { localPgBaseUrl } from "@datahub/runtime/testing";
 import { fileURLToPath } from "node:url";
 import { LATENCY_BOUNDS_MS } from "../src/histogram";
 import { createDayPartition, runPartitionMaintenance } from "../src/partitions";
@@ -22,7 +23,7 @@ import { appendLogsSql, getLogSql, queryLogsSql, upsertUsageSql, usageSql, type 
 import { rollupByMinute } from "../src/usage";
 import type { LogEntry, LogQuery, UsageQuery } from "../src/store/types";
 
-const BASE = process.env.EXPLAIN_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
+const BASE = localPgBaseUrl("EXPLAIN_PG_URL");
 const ROWS = Number(process.env.ROWS ?? 10_000_000);
 const CHUNK = 1_000_000;
 const DAY = 86_400_000;

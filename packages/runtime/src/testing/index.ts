@@ -9,9 +9,13 @@ import pg from "pg";
 import { Metadata } from "@grpc/grpc-js";
 import { loadConfig, type Config } from "../config";
 import { createLogger, type Logger } from "../logger";
+import { localPgBaseUrl } from "./local-pg";
 
-/** Base URL of the test PostgreSQL server (override with TEST_PG_URL). */
-export const TEST_PG_URL = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
+/**
+ * Base URL of the test PostgreSQL server: TEST_PG_URL, else the server and credentials of
+ * `.datahub.env`'s DATABASE_URL, else postgres://postgres@127.0.0.1:5432 (see ./local-pg).
+ */
+export const TEST_PG_URL = localPgBaseUrl("TEST_PG_URL");
 /** URL of the test Redis (override with TEST_REDIS_URL). */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -119,3 +123,4 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 5000, 
   }
 }
 export * from "./otlp-receiver";
+export { localPgBaseUrl, pgServerUrl, DEFAULT_PG_BASE_URL } from "./local-pg";
