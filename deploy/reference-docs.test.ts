@@ -1,11 +1,12 @@
 /**
  * docs/reference/ stays true to the code: configuration.md documents exactly the variables the
- * config schema reads (plus a few read elsewhere). Without this, a new variable ships undocumented,
- * and a removed one stays documented.
+ * config schema reads (plus a few read elsewhere), and metrics.md every metric the code registers.
+ * Without this, a new variable or metric ships undocumented, and a removed one stays documented.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
+import { parse } from "yaml";
 import { configEnvNames, isForeignEnvName } from "./support/config-env";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -47,5 +48,14 @@ describe("docs/reference/configuration.md", () => {
     expect(unknown).toEqual([]);
     const stale = Object.entries(READ_ELSEWHERE).filter(([name, file]) => documented.has(name) && !read(file).includes(name));
     expect(stale).toEqual([]);
+  });
+});
+
+describe("docs/reference/metrics.md", () => {
+  it("describes every metric the code registers", () => {
+    const catalog = parse(read("deploy/metrics-catalog.yaml")) as { emitted: string[] };
+    const doc = read("docs/reference/metrics.md");
+    expect(catalog.emitted.length).toBeGreaterThan(20);
+    expect(catalog.emitted.filter((name) => !doc.includes("`" + name))).toEqual([]);
   });
 });
