@@ -84,7 +84,7 @@ describe("proxying", () => {
     expect(JSON.stringify(seen.headers)).not.toContain(key.key);
   });
 
-  it("answers each status of contract §6", async () => {
+  it("answers each status of the status table (docs/reference/http-api.md)", async () => {
     const { key } = await createOrgAndKey(stack, { scopes: ["other:read"] });
     const unknown = "dh_" + "0".repeat(32) + "000000";
     const bodies = new Set<string>();
