@@ -1,6 +1,6 @@
 /**
  * The core request path end to end, every service in this process (DATAHUB_TARGET=all), over the
- * real gRPC wire, PostgreSQL and Redis. Proves the contract's statuses, the key lifecycle, exact
+ * real gRPC wire, PostgreSQL and Redis. Proves the documented statuses, the key lifecycle, exact
  * rate limiting under a burst, and that every request lands in the request log.
  */
 import pg from "pg";
