@@ -51,7 +51,7 @@ COPY packages ./packages
 COPY services ./services
 
 USER 10001:10001
-# edge HTTP, internal gRPC (every service), ops (/metrics, /healthz, /readyz) — contract §2.
+# edge HTTP, internal gRPC (every service), ops (/metrics, /healthz, /readyz) — docs/reference/configuration.md.
 EXPOSE 8080 50051 9464
 ENV DATAHUB_TARGET=all
 # Docker/compose only; Kubernetes uses its own probes (deploy/k8s). /readyz is 503 while a

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (contract §8): one run on one machine, side by side —
+ * `npm run bench` (docs/benchmarks.md): one run on one machine, side by side —
  *   upstream alone · bare node:http + undici proxy · DataHub full pipeline · DataHub split —
  * with the same load tool and settings for every row; prints the table, the 40 % bar, the
  * "every request logged" check, and writes them to docs/benchmarks.md ("Full pipeline").

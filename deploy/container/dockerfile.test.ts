@@ -1,7 +1,7 @@
 /**
  * Static rules for the Dockerfile (there is no Docker engine here), hadolint-style: a pinned,
  * multi-stage build from the lockfile with production dependencies only, a numeric non-root USER,
- * no remote ADD or secrets baked in, tini as PID 1, the contract's ports, and a build context
+ * no remote ADD or secrets baked in, tini as PID 1, the documented ports (docs/reference/configuration.md), and a build context
  * (.dockerignore) without node_modules, .git or local env files. It also checks that the code the
  * image runs imports only production dependencies — what `npm ci --omit=dev` leaves out would
  * crash the container at start-up.
@@ -94,7 +94,7 @@ describe("Dockerfile", () => {
     }
   });
 
-  it("runs the datahub CLI under tini, exposes the contract's ports and has a healthcheck", () => {
+  it("runs the datahub CLI under tini, exposes the documented ports and has a healthcheck", () => {
     const entrypoint = JSON.parse(finalStage.find((i) => keyword(i) === "ENTRYPOINT")!.getArgumentsContent()!) as string[];
     expect(entrypoint.slice(0, 2)).toEqual(["/usr/bin/tini", "--"]);
     expect(entrypoint.slice(2)).toEqual(["node", "/app/packages/cli/bin/datahub.js"]);

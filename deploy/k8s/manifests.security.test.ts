@@ -87,7 +87,7 @@ describe.each(["overlays/dev", "overlays/prod"] as const)("deploy/k8s/%s namespa
   });
 });
 
-// Who may call whom over gRPC (contract §7 callers): the edge calls every service; auth publishes
+// Who may call whom over gRPC (docs/reference/grpc.md, "Credentials"): the edge calls every service; auth publishes
 // key.* events to webhooks. Nothing else.
 const GRPC_CALLS = new Set(["edge→auth", "edge→ratelimit", "edge→audit", "edge→webhooks", "auth→webhooks"]);
 const POSTGRES_CLIENTS = new Set(["auth", "audit", "webhooks", "migrate"]);

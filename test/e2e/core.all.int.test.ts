@@ -1,6 +1,6 @@
 /**
  * The core request path end to end, every service in this process (DATAHUB_TARGET=all), over the
- * real gRPC wire, PostgreSQL and Redis. Proves the contract's statuses, the key lifecycle, exact
+ * real gRPC wire, PostgreSQL and Redis. Proves the documented statuses, the key lifecycle, exact
  * rate limiting under a burst, and that every request lands in the request log.
  */
 import pg from "pg";
@@ -84,7 +84,7 @@ describe("proxying", () => {
     expect(JSON.stringify(seen.headers)).not.toContain(key.key);
   });
 
-  it("answers each status of contract §6", async () => {
+  it("answers each status of the status table (docs/reference/http-api.md)", async () => {
     const { key } = await createOrgAndKey(stack, { scopes: ["other:read"] });
     const unknown = "dh_" + "0".repeat(32) + "000000";
     const bodies = new Set<string>();

@@ -1,6 +1,6 @@
 /**
- * Every process's `/metrics` passes `promtool check metrics` (contract §8) and carries the metrics
- * the contract and issue 5 list, in all-mode (edge + services thread, merged exposition) and in
+ * Every process's `/metrics` passes `promtool check metrics` (docs/reference/metrics.md) and carries the metrics
+ * docs/reference/metrics.md and issue 5 list, in all-mode (edge + services thread, merged exposition) and in
  * split mode (edge and services as separate processes). Also: with tracing on, the services
  * thread of an all-mode process exports its own spans; with `OTEL_SDK_DISABLED=true` nothing is
  * exported even though an endpoint is set (no endpoint at all: packages/runtime/test/telemetry.test.ts).

@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry across processes (contract §8, issue 5): the edge and the services in separate
+ * OpenTelemetry across processes (docs/reference/metrics.md, "Traces"; issue 5): the edge and the services in separate
  * `datahub start` processes export to an in-test OTLP/HTTP receiver (protobuf, the default
  * protocol). ONE request must yield ONE connected trace: the edge's SERVER span (child of the
  * client's traceparent), VerifyKey client/server spans with the Postgres query beneath, and the

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 
 /**
- * API key format (contract §3, GitHub's scheme): `dh_` (or `dhr_` for root keys) + 32 base62
+ * API key format (docs/reference/api-keys.md, GitHub's scheme): `dh_` (or `dhr_` for root keys) + 32 base62
  * characters of CSPRNG output + 6 base62 characters of CRC-32 checksum over those 32 characters.
  * Secret scanners match `dh_[0-9A-Za-z]{38}`; the checksum lets the edge reject typos and
  * look-alikes offline, without a lookup.

@@ -327,7 +327,7 @@ export interface WebhooksConfig {
 }
 
 /**
- * Reads and validates the process environment (contract §2).
+ * Reads and validates the process environment (docs/reference/configuration.md).
  * @throws ConfigError with a single line naming the first bad variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,5 +1,5 @@
 /**
- * The JSON shape of an API key without its secret (contract §4, `/v1/keys`). The edge builds it
+ * The JSON shape of an API key without its secret (docs/api/openapi.yaml, `/v1/keys`). The edge builds it
  * from the protobuf ApiKey for API answers and auth from its own record for `key.*` webhook
  * events; both return this type, so the two cannot drift apart.
  */

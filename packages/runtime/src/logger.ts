@@ -5,7 +5,7 @@ export type { Logger };
 
 /**
  * Paths pino censors wherever they appear. Keys, secrets and Authorization values must never
- * reach a log line (contract §8); code should not log them at all, this is the safety net.
+ * reach a log line (docs/reference/metrics.md, "Logs"); code should not log them at all, this is the safety net.
  */
 export const REDACT_PATHS = [
   "key",

@@ -26,7 +26,7 @@ export function createMetricsRegistry(opts: { defaultMetrics?: boolean } = {}): 
   if (opts.defaultMetrics !== false) {
     collectDefaultMetrics({ register: registry });
     // prom-client names these three gauges `_total`, which `promtool check metrics` rejects
-    // (contract §8); the same counts stay available per type in nodejs_active_{handles,requests,resources}.
+    // (docs/reference/metrics.md, "Standard process metrics"); the same counts stay available per type in nodejs_active_{handles,requests,resources}.
     for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
   }
   return registry;

@@ -1,5 +1,5 @@
 /**
- * Scope grammar (contract §4): scopes are strings; `*` grants everything; `x:*` grants every
+ * Scope grammar (docs/reference/http-api.md, "Scopes and orgs"): scopes are strings; `*` grants everything; `x:*` grants every
  * scope that starts with `x:`.
  */
 

@@ -1,7 +1,7 @@
 import { crc32 } from "node:zlib";
 import { apiKeyChecksum, apiKeyPrefix, BASE62, generateApiKey, hashApiKey, isWellFormedApiKey } from "@datahub/runtime";
 
-describe("API key format (contract §3)", () => {
+describe("API key format (docs/reference/api-keys.md)", () => {
   it("generates dh_ + 32 random + 6 checksum base62 characters", () => {
     const key = generateApiKey();
     expect(key).toMatch(/^dh_[0-9A-Za-z]{38}$/);

@@ -3,7 +3,7 @@ import { loadConfig, ConfigError, generateApiKey } from "@datahub/runtime";
 const TOKEN = "internal-token-of-at-least-32-characters-0123";
 
 describe("loadConfig", () => {
-  it("applies the contract's defaults", () => {
+  it("applies the documented defaults (docs/reference/configuration.md)", () => {
     const c = loadConfig({});
     expect(c.targets).toEqual(["edge", "auth", "ratelimit", "audit", "webhooks"]);
     expect(c.ports).toEqual({ edge: 8080, grpc: 50051, metrics: 9464 });

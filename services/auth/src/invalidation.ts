@@ -1,7 +1,7 @@
 import { Counter, counter, type Logger, type RedisClient, type Registry, withTimeout } from "@datahub/runtime";
 
 /**
- * Tells every edge that a key changed, so it drops its cached verification (contract §3: within
+ * Tells every edge that a key changed, so it drops its cached verification (docs/reference/api-keys.md, "How fast changes take effect": within
  * 1 s). The message is the key's SHA-256 hex, never the key.
  */
 export interface InvalidationPublisher {

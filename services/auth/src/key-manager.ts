@@ -205,7 +205,7 @@ export class KeyManager {
   }
 
   /**
-   * Contract §7 VerifyKey. A malformed key is answered without any lookup. Records use of a
+   * VerifyKey (docs/reference/grpc.md). A malformed key is answered without any lookup. Records use of a
    * valid key (throttled, in the background: the answer never waits for that write).
    */
   async verifyKey(key: string): Promise<VerifyResult> {

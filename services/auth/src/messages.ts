@@ -59,7 +59,7 @@ const VERIFY_CODES: Record<VerifyResult["code"], auth.VerifyCode> = {
   MALFORMED: auth.VerifyCode.MALFORMED,
 };
 
-/** VerifyResult → VerifyKeyResponse (contract §7 fields 1-5, plus 6-8). */
+/** VerifyResult → VerifyKeyResponse (docs/reference/grpc.md: fields 1-5, plus 6-8). */
 export function verifyMessage(r: VerifyResult): VerifyInit {
   return {
     valid: r.valid,

@@ -54,7 +54,7 @@ export interface IssuedKey {
   apiKey: ApiKeyInfo;
 }
 
-/** The outcome codes of VerifyKey (contract §7). */
+/** The outcome codes of VerifyKey (docs/reference/grpc.md). */
 export type VerifyCode = "VALID" | "NOT_FOUND" | "REVOKED" | "EXPIRED" | "MALFORMED";
 
 /** Result of {@link KeyManager.verifyKey}. */

@@ -1,5 +1,5 @@
 /**
- * Contract §7: VerifyKey as any gRPC client sees it, using only the .proto file (no generated code).
+ * The fixed gRPC contract (docs/reference/grpc.md): VerifyKey as any gRPC client sees it, using only the .proto file (no generated code).
  */
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";

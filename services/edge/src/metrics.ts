@@ -1,5 +1,5 @@
 /**
- * The edge's Prometheus metrics (contract §8). Label values have bounded cardinality: the route
+ * The edge's Prometheus metrics (docs/reference/metrics.md). Label values have bounded cardinality: the route
  * NAME (never the path), a normalised method, and the status as a string.
  */
 import { Counter, counter, gauge, Histogram, histogram, LATENCY_BUCKETS, type Registry } from "@datahub/runtime";

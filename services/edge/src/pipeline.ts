@@ -1,5 +1,5 @@
 /**
- * The edge pipeline (contract §6), in order: request id → timing → authentication → rate
+ * The edge pipeline (docs/reference/http-api.md, "Pipeline"), in order: request id → timing → authentication → rate
  * limiting → authorization (route scopes) → handler (`/v1` management API or proxy) → request log.
  * Every response carries `X-Request-Id` and `Server-Timing`; a request that fails a stage is
  * still logged (the log is the response's `close` listener, attached first). With the request id

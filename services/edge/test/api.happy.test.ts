@@ -1,5 +1,5 @@
 /**
- * Management API, happy paths: every endpoint answers with the shapes of contract §4.
+ * Management API, happy paths: every endpoint answers with the shapes of docs/api/openapi.yaml.
  */
 import { isWellFormedApiKey } from "@datahub/runtime";
 import { audit } from "@datahub/proto";

@@ -1,5 +1,5 @@
 /**
- * The edge with the real services, every error status of contract §6 for proxied routes:
+ * The edge with the real services, every error status of docs/reference/http-api.md ("Status codes") for proxied routes:
  * 400 (key in query), 401 five ways with one body, 403, 404, 405, 413, 429, 431, 502, 504, and
  * that failed requests are request-logged too.
  */

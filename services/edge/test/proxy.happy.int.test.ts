@@ -1,6 +1,6 @@
 /**
  * The edge with the real auth, ratelimit and audit services, happy paths: proxying with the
- * contract's headers, bodies streamed both ways, ids and timing, rate-limit headers, public
+ * documented headers (docs/reference/http-api.md), bodies streamed both ways, ids and timing, rate-limit headers, public
  * routes, request log, metrics, and route reload.
  */
 import { writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * `/v1/webhooks…` and `/v1/events`, happy paths, against the in-memory WebhookService over real
- * gRPC: every endpoint answers with the shapes of contract §4 (plus the documented additions).
+ * gRPC: every endpoint answers with the shapes of docs/api/openapi.yaml.
  */
 import { webhooks } from "@datahub/proto";
 import { orgPrincipal, startApi, type ApiHarness } from "./support/api-harness";

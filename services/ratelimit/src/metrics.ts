@@ -1,6 +1,6 @@
 import { Counter, counter, type Registry } from "@datahub/runtime";
 
-/** The service's Prometheus metrics (contract §8). */
+/** The service's Prometheus metrics (docs/reference/metrics.md). */
 export interface RateLimitMetrics {
   /** Per group: `allowed` (quota consumed) or `denied`. The edge adds `failed_open` to the same metric. */
   decisions: Counter<"decision">;

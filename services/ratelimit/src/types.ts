@@ -3,7 +3,7 @@ import { ratelimit } from "@datahub/proto";
 export const Algorithm = ratelimit.Algorithm;
 export type Algorithm = ratelimit.Algorithm;
 
-/** One limit to check: the plain-object form of the proto `Descriptor` (contract §7). */
+/** One limit to check: the plain-object form of the proto `Descriptor` (docs/reference/grpc.md). */
 export interface DescriptorInput {
   /** Caller's key, e.g. `{<principal>}:route:orders`; the `{...}` hash tag picks the cluster slot. */
   key: string;

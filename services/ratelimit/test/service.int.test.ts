@@ -118,7 +118,7 @@ describe("RateLimitService over gRPC", () => {
   });
 });
 
-describe("contract §7: a plain @grpc/grpc-js client built from the .proto", () => {
+describe("the fixed gRPC contract: a plain @grpc/grpc-js client built from the .proto", () => {
   it("calls datahub.ratelimit.v1.RateLimitService/Check with snake_case fields", async () => {
     const def = loadSync("datahub/ratelimit/v1/ratelimit.proto", { includeDirs: [PROTO_ROOT], keepCase: true, longs: Number, enums: String, defaults: true });
     const pkg = grpc.loadPackageDefinition(def) as unknown as {

@@ -13,7 +13,7 @@ import { invalid, isUuid, MAX_URL_LENGTH, requireOrgId, validateDescription, val
 /** Method table of datahub.webhooks.v1.WebhookService. */
 export type WebhookMethods = typeof webhooks.WebhookService extends GenService<infer T> ? T : never;
 
-/** How long the previous secret keeps signing after a rotation (contract §4). */
+/** How long the previous secret keeps signing after a rotation (docs/reference/http-api.md, "Endpoints"). */
 export const SECRET_GRACE_MS = 24 * 3600 * 1000;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 100;

@@ -1,6 +1,6 @@
 /**
- * Whether this process traces, decided from the standard OpenTelemetry variables alone (contract
- * §2: `OTEL_*`). DataHub adds no variable of its own: tracing is on exactly when an OTLP endpoint
+ * Whether this process traces, decided from the standard OpenTelemetry variables alone
+ * (docs/reference/configuration.md, "Logs and traces"). DataHub adds no variable of its own: tracing is on exactly when an OTLP endpoint
  * is configured and the SDK is not disabled, so a default install pays nothing for it.
  */
 

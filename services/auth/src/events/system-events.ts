@@ -1,5 +1,5 @@
 /**
- * System events of the auth service (contract §4): `key.created`, `key.updated`, `key.revoked`,
+ * System events of the auth service (docs/reference/api-keys.md, "Lifecycle"): `key.created`, `key.updated`, `key.revoked`,
  * `key.rotated`. Their `data` is the key as the `/v1/keys` API shows it — never the key itself
  * nor its hash — so a receiver sees the same shape in an event as in `GET /v1/keys/{id}`.
  */

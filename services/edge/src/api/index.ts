@@ -1,5 +1,5 @@
 /**
- * The `/v1` management API (contract §4): orgs, keys, request logs, usage, webhook endpoints
+ * The `/v1` management API (docs/reference/http-api.md): orgs, keys, request logs, usage, webhook endpoints
  * and their deliveries, and events.
  *
  * The edge pipeline owns the request id, authentication, rate limiting and the request log; it

@@ -1,5 +1,5 @@
 /**
- * protobuf → JSON shapes of the `/v1` API (contract §4): camelCase, ISO-8601 timestamps,
+ * protobuf → JSON shapes of the `/v1` API (docs/api/openapi.yaml): camelCase, ISO-8601 timestamps,
  * `null` for absent optional values, `metadata: {}` by default. 64-bit integers arrive from
  * protobuf-es as bigint and leave as JSON numbers (they are counts and sizes, far below 2^53).
  */

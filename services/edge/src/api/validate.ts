@@ -77,7 +77,7 @@ export const nameSchema = z
   .min(1, { error: "must not be empty" })
   .max(200, { error: "must be at most 200 characters" });
 
-/** A scope string per the contract's grammar. */
+/** A scope string per the scope grammar (docs/reference/http-api.md, "Scopes and orgs"). */
 export const scopeSchema = z
   .string({ error: "must be a string" })
   .max(100, { error: "must be at most 100 characters" })

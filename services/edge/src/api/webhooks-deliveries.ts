@@ -1,6 +1,6 @@
 /**
  * `/v1/webhooks/:id/deliveries`: the deliveries of one endpoint (filter by status, cursor
- * pagination), their attempt log (our addition to contract §4) and manual retry (202).
+ * pagination), their attempt log (docs/api/openapi.yaml) and manual retry (202).
  */
 import { Router } from "express";
 import { webhooks } from "@datahub/proto";

@@ -1,5 +1,5 @@
 /**
- * protobuf → JSON shapes of `/v1/webhooks` (contract §4): camelCase, ISO-8601 timestamps,
+ * protobuf → JSON shapes of `/v1/webhooks` (docs/api/openapi.yaml): camelCase, ISO-8601 timestamps,
  * lowercase statuses, `null` for absent values. No shape here carries a signing secret: the
  * secret is added only by the create and rotate handlers.
  */
@@ -70,7 +70,7 @@ export function endpointWithSecretJson(e: webhooks.Endpoint, secret: string): En
   return { ...endpointJson(e), secret };
 }
 
-/** JSON shape of a delivery (contract §4). */
+/** JSON shape of a delivery (docs/api/openapi.yaml). */
 export interface DeliveryJson {
   id: string;
   eventId: string;
@@ -100,7 +100,7 @@ export function deliveryJson(d: webhooks.Delivery): DeliveryJson {
   };
 }
 
-/** JSON shape of one delivery attempt (our addition to contract §4). */
+/** JSON shape of one delivery attempt (docs/api/openapi.yaml). */
 export interface AttemptJson {
   number: number;
   startedAt: string | null;

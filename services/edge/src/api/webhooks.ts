@@ -92,7 +92,7 @@ export function webhooksRouter(deps: ManagementApiDeps): Router {
       const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
       parseBody(noBody, req);
       const r = await deps.webhooks.rotateSecret({ orgId, id }, rpcOptions(req));
-      // Contract §4: 200 {secret}; when the old secret stops signing is our addition.
+      // previousSecretExpiresAt: when the old secret stops signing, i.e. how long receivers must still accept it (docs/reference/http-api.md, "Endpoints").
       res.json({ secret: r.secret, previousSecretExpiresAt: isoOrNull(r.previousSecretExpiresAt) });
     })
     .all(methodNotAllowed(["POST"]));

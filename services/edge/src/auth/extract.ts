@@ -1,5 +1,5 @@
 /**
- * Where an API key may (headers) and may not (the query string) come from (contract §3).
+ * Where an API key may (headers) and may not (the query string) come from (docs/reference/http-api.md, "Authentication").
  */
 import type { IncomingHttpHeaders } from "node:http";
 

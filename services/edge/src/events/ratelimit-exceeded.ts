@@ -1,5 +1,5 @@
 /**
- * The `ratelimit.exceeded` system event (contract §4): when a key's request is rate limited, the
+ * The `ratelimit.exceeded` system event (docs/reference/http-api.md, "Endpoints"): when a key's request is rate limited, the
  * edge publishes `{keyId, limit, windowSeconds, policy}` to the key's org, at most once per key
  * per window.
  *

@@ -1,5 +1,5 @@
 /**
- * `datahub.yaml` (contract §5): proxy routes and default policies, parsed with `yaml` and
+ * `datahub.yaml` (docs/reference/datahub-yaml.md): proxy routes and default policies, parsed with `yaml` and
  * validated with zod. A bad file is rejected with one message naming the field
  * (`routes[1].upstream: expected an http(s) URL`).
  */

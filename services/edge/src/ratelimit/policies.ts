@@ -1,5 +1,5 @@
 /**
- * Which rate-limit policies apply to a request (contract §5), as descriptors of ONE atomic
+ * Which rate-limit policies apply to a request (docs/reference/datahub-yaml.md, "Which limits apply"), as descriptors of ONE atomic
  * CheckRequest group. Every descriptor of a group carries the same Redis Cluster hash tag (the
  * principal), so the ratelimit service can check the group in one slot.
  */

@@ -660,7 +660,7 @@ export const VerifyCodeSchema: GenEnum<VerifyCode> = /*@__PURE__*/
 
 /**
  * AuthService owns organisations and API keys (Postgres schema `auth`).
- * VerifyKey is part of the public contract (contract §7): fields 1-5 are fixed;
+ * VerifyKey is part of the public contract (docs/reference/grpc.md): fields 1-5 are fixed;
  * later fields only add what the edge needs to cache and enforce a key.
  *
  * @generated from service datahub.auth.v1.AuthService

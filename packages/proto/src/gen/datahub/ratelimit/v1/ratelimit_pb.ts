@@ -286,7 +286,7 @@ export const AlgorithmSchema: GenEnum<Algorithm> = /*@__PURE__*/
   enumDesc(file_datahub_ratelimit_v1_ratelimit, 0);
 
 /**
- * RateLimitService owns its Redis keyspace. Check is part of the public contract (contract §7).
+ * RateLimitService owns its Redis keyspace. Check is part of the public contract (docs/reference/grpc.md).
  *
  * @generated from service datahub.ratelimit.v1.RateLimitService
  */
