@@ -110,7 +110,6 @@ export const edgeModule: DatahubModule = {
       onOutcome: (outcome) => systemEvents.inc({ source: "edge", outcome }),
     });
 
-    let draining = false;
     const handler = createPipeline({
       config,
       logger: log,
@@ -125,7 +124,6 @@ export const edgeModule: DatahubModule = {
       security,
       api,
       onRateLimited: (principal, group, decisions) => rateLimitEvents.note(principal, group, decisions),
-      isDraining: () => draining,
     });
     const server = await startEdgeServer({ config, handler, requestLog, security });
     log.info({ port: server.port, tls: config.tls !== undefined }, "edge listening");
@@ -136,7 +134,6 @@ export const edgeModule: DatahubModule = {
         if (await routes.reload()) forwarder.retain(routes.current.origins());
       },
       async stop() {
-        draining = true;
         routes.close();
         await server.close(config.shutdown.timeoutMs);
         await forwarder.close();

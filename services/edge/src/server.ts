@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { newId, type Config } from "@datahub/runtime";
 import { EdgeRequest, EdgeResponse } from "./exchange";
+import { ConnectionDrain } from "./drain";
 import { problem } from "./problem";
 import type { HeaderMap } from "./headers";
 import type { RequestLog } from "./request-log";
@@ -30,7 +31,10 @@ export interface EdgeServerOptions {
 export interface EdgeServer {
   server: Server<typeof EdgeRequest, typeof EdgeResponse>;
   port: number;
-  /** Stops accepting, closes idle keep-alive connections, waits for in-flight requests (bounded). */
+  /**
+   * Stops accepting and drains: every connection ends after its current response (idle ones at
+   * once); resolves when the last one has closed, or after `timeoutMs`, cutting what is left.
+   */
   close(timeoutMs: number): Promise<void>;
 }
 
@@ -46,9 +50,10 @@ function requestLineOf(raw: Buffer | undefined): { method: string; path: string 
 /** Creates the server and starts listening on `config.bindHost:config.ports.edge`. */
 export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServer> {
   const { config, requestLog, security } = opts;
+  const drain = new ConnectionDrain();
   const common = {
     IncomingMessage: EdgeRequest,
-    ServerResponse: EdgeResponse,
+    ServerResponse: drain.Response,
     maxHeaderSize: config.limits.maxHeaderBytes,
     ...slowClientOptions(config.clientTimeouts),
   };
@@ -116,11 +121,12 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
           resolve();
         }, timeoutMs);
         timer.unref();
+        drain.start(server);
         server.close(() => {
           clearTimeout(timer);
+          drain.stop();
           resolve();
         });
-        server.closeIdleConnections();
       }),
   };
 }
