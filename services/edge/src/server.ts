@@ -8,8 +8,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { readFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
-import type { AddressInfo } from "node:net";
-import { newId, type Config } from "@datahub/runtime";
+import { listenOn, newId, type Config } from "@datahub/runtime";
 import { EdgeRequest, EdgeResponse } from "./exchange";
 import { ConnectionDrain } from "./drain";
 import { problem } from "./problem";
@@ -47,7 +46,10 @@ function requestLineOf(raw: Buffer | undefined): { method: string; path: string 
   return { method: /^[A-Z]{1,16}$/.test(method) ? method : "", path: (q === -1 ? target : target.slice(0, q)).slice(0, 2048) };
 }
 
-/** Creates the server and starts listening on `config.bindHost:config.ports.edge`. */
+/**
+ * Creates the server and starts listening on `config.bindHost:config.ports.edge`; rejects with a
+ * `ListenError` naming DATAHUB_EDGE_PORT when that cannot be bound.
+ */
 export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServer> {
   const { config, requestLog, security } = opts;
   const drain = new ConnectionDrain();
@@ -102,17 +104,11 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.ports.edge, config.bindHost, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  const port = await listenOn(server, "DATAHUB_EDGE_PORT", config.bindHost, config.ports.edge);
 
   return {
     server,
-    port: (server.address() as AddressInfo).port,
+    port,
     close: (timeoutMs) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
