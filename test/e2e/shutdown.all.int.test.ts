@@ -2,17 +2,29 @@
  * Graceful shutdown of a real `datahub start` (DATAHUB_TARGET=all) ends when the work ends
  * (docs/operations.md, "Graceful shutdown"): keep-alive clients with requests in flight at SIGTERM
  * get their answers with `Connection: close` (or, when the head had already gone out, a closed
- * connection right after the body), idle connections are closed, every request is in the audit
- * table, and the process exits right after the last answer although DATAHUB_SHUTDOWN_TIMEOUT_MS
- * is 20 s.
+ * connection right after the body), idle connections and connections that have not sent a whole
+ * request head are closed at once, every request is in the audit table, and the process exits
+ * right after the last answer although DATAHUB_SHUTDOWN_TIMEOUT_MS is 20 s.
  */
 import { createServer, type Server } from "node:http";
+import { connect } from "node:net";
 import pg from "pg";
 import { eventually } from "@datahub/runtime/testing";
 import { keepAliveClient, type Answer } from "../support/keep-alive-client";
 import { startProcessStack } from "../support/stack";
 
 const SLOW_MS = 500;
+
+/** A raw connection to `url` that sends `head` (maybe nothing); resolves with when the server closed it. */
+async function rawConnection(url: string, head: string): Promise<{ closed: Promise<number>; destroy(): void }> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  socket.on("error", () => undefined);
+  await new Promise((r) => socket.once("connect", r));
+  if (head) socket.write(head);
+  const closed = new Promise<number>((r) => socket.once("close", () => r(Date.now())));
+  return { closed, destroy: () => socket.destroy() };
+}
 
 /** `/fast` answers at once; `/slow` after SLOW_MS; `/stream` sends its head at once and ends after SLOW_MS. */
 async function slowUpstream(): Promise<{ url: string; inFlight: () => number; close(): Promise<void> }> {
@@ -47,6 +59,7 @@ it("answers in-flight keep-alive requests with Connection: close, flushes their 
   const streaming = keepAliveClient(stack.edgeUrl);
   const idle = keepAliveClient(stack.edgeUrl);
   const clients = [...slow, streaming, idle];
+  const raw: Array<{ closed: Promise<number>; destroy(): void }> = [];
   const pool = new pg.Pool({ connectionString: stack.databaseUrl });
   try {
     // Every client holds a warm keep-alive connection before the in-flight requests start.
@@ -59,6 +72,8 @@ it("answers in-flight keep-alive requests with Connection: close, flushes their 
       streaming.get("/up/stream", (h) => (streamHead = h.connection)),
     ];
     await eventually(() => upstream.inFlight() === inFlight.length && streamHead !== undefined, 5000, 5);
+    // Connections with nothing in flight yet: one that sent no byte, one halfway through a request head.
+    raw.push(await rawConnection(stack.edgeUrl, ""), await rawConnection(stack.edgeUrl, "GET /up/fast HTTP/1.1\r\nHost: x\r\n"));
     const sigtermAt = Date.now();
     child.kill("SIGTERM");
 
@@ -76,6 +91,7 @@ it("answers in-flight keep-alive requests with Connection: close, flushes their 
     expect(closedAt[4]! - sigtermAt).toBeLessThan(SLOW_MS);
     for (let i = 0; i < 4; i++) expect(closedAt[i]! - answers[i]!.endedAt).toBeLessThan(200);
     expect(clients.map((c) => c.connections)).toEqual([1, 1, 1, 1, 1]);
+    for (const at of await Promise.all(raw.map((r) => r.closed))) expect(at - sigtermAt).toBeLessThan(SLOW_MS);
 
     expect(code).toBe(0);
     const afterLastAnswer = exitAt - lastAnswerAt;
@@ -88,6 +104,7 @@ it("answers in-flight keep-alive requests with Connection: close, flushes their 
     expect(rows.rows.map((r) => r.request_id).sort()).toEqual([...ids].sort());
   } finally {
     clients.forEach((c) => c.destroy());
+    raw.forEach((r) => r.destroy());
     await pool.end();
     await stack.stop();
     await upstream.close();

@@ -14,7 +14,11 @@
  * - a response whose head already said `keep-alive` gets its connection ended right after it
  *   finishes, through the `http.server.response.finish` diagnostics channel, subscribed to only
  *   while draining;
- * - connections idle when draining starts are closed by `server.close()` itself (node ≥ 19).
+ * - connections with no response in progress are closed when draining starts: the idle keep-alive
+ *   ones (`server.close()` does that itself), and also those that have not delivered a whole
+ *   request head yet, which node counts as busy and, once `close()` has stopped its timeout
+ *   sweep, would keep open until the shutdown timeout. For that, the drain keeps the set of open
+ *   connections (one entry and one shared `close` listener per connection, not per request).
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { Server, Socket } from "node:net";
@@ -44,11 +48,17 @@ function hasNoResponse(socket: Socket): boolean {
 export class ConnectionDrain {
   private active = false;
   private server: Server | undefined;
+  private readonly connections = new Set<Socket>();
+  /** The `close` listener of every connection (`this` is the socket): one function per server. */
+  private readonly forget: (this: Socket) => void;
   /** The `ServerResponse` class to create the server with: its keep-alive follows this drain. */
   readonly Response: typeof EdgeResponse;
 
   constructor() {
     const drain = this;
+    this.forget = function (this: Socket) {
+      drain.connections.delete(this);
+    };
     class DrainableResponse extends EdgeResponse {}
     Object.defineProperty(DrainableResponse.prototype, "shouldKeepAlive", {
       get(this: { [kKeepAlive]: boolean }) {
@@ -61,22 +71,36 @@ export class ConnectionDrain {
     this.Response = DrainableResponse;
   }
 
+  /**
+   * Keeps track of `server`'s connections (created with {@link Response}). `tls`: the HTTP
+   * connection is the TLS socket of `secureConnection`, not the TCP one under it.
+   */
+  attach(server: Server, tls: boolean): void {
+    this.server = server;
+    server.on(tls ? "secureConnection" : "connection", this.track);
+  }
+
   get draining(): boolean {
     return this.active;
   }
 
-  /** From now on every connection of `server` ends after its current response. */
-  start(server: Server): void {
+  /** From now on every connection ends after its current response; those with none end now. */
+  start(): void {
     if (this.active) return;
     this.active = true;
-    this.server = server;
     subscribe(RESPONSE_FINISH, this.onFinish);
+    for (const socket of this.connections) if (hasNoResponse(socket)) socket.destroy();
   }
 
   /** Stops watching responses (the server has closed). */
   stop(): void {
     unsubscribe(RESPONSE_FINISH, this.onFinish);
   }
+
+  private readonly track = (socket: Socket): void => {
+    this.connections.add(socket);
+    socket.on("close", this.forget);
+  };
 
   private readonly onFinish = (message: unknown): void => {
     const { server, socket } = message as FinishMessage;

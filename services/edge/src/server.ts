@@ -64,6 +64,7 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     : createHttpServer(common);
   server.on("request", trackExchange as never);
   server.on("request", opts.handler as never);
+  drain.attach(server, config.tls !== undefined);
 
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
@@ -117,7 +118,7 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
           resolve();
         }, timeoutMs);
         timer.unref();
-        drain.start(server);
+        drain.start();
         server.close(() => {
           clearTimeout(timer);
           drain.stop();
