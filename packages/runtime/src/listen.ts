@@ -4,6 +4,7 @@
  * process (README, "Configuration").
  */
 import type { Server } from "node:net";
+import { setLogger } from "@grpc/grpc-js";
 
 /** What an operator reads for the bind failures they can fix. */
 const REASONS: Record<string, string> = {
@@ -53,5 +54,30 @@ export function listenOn(server: Server, variable: string, host: string, port: n
       server.off("error", failed);
       resolve((server.address() as { port: number }).port);
     });
+  });
+}
+
+let grpcLoggerInstalled = false;
+
+/**
+ * grpc-js prints a line of its own when a bind fails ("No address added out of total N
+ * resolved") besides returning the error that `GrpcHost.listen` turns into the one line: this
+ * installs a grpc-js logger that prints every other line as grpc-js's default logger does (stderr,
+ * `E`/`I`/`D` prefix). Once per thread; later calls do nothing.
+ */
+export function dropGrpcBindFailureLine(): void {
+  if (grpcLoggerInstalled) return;
+  grpcLoggerInstalled = true;
+  const print =
+    (prefix: string) =>
+    (message?: unknown, ...rest: unknown[]) =>
+      console.error(`${prefix} ${String(message)}`, ...rest);
+  const error = print("E");
+  setLogger({
+    error: (message?: unknown, ...rest: unknown[]) => {
+      if (!String(message).startsWith("No address added")) error(message, ...rest);
+    },
+    info: print("I"),
+    debug: print("D"),
   });
 }

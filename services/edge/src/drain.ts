@@ -80,10 +80,6 @@ export class ConnectionDrain {
     server.on(tls ? "secureConnection" : "connection", this.track);
   }
 
-  get draining(): boolean {
-    return this.active;
-  }
-
   /** From now on every connection ends after its current response; those with none end now. */
   start(): void {
     if (this.active) return;

@@ -124,7 +124,7 @@ export const edgeModule: DatahubModule = {
       api,
       onRateLimited: (principal, group, decisions) => rateLimitEvents.note(principal, group, decisions),
     });
-    /** Releases all but the server and the subscription: after they closed, or when it could not listen. */
+    /** Releases all but the server and the subscription: once the server drained, or when it could not listen. */
     const release = async () => {
       await forwarder.close();
       await shipper.stop(config.shutdown.timeoutMs);

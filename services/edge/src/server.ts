@@ -31,8 +31,8 @@ export interface EdgeServer {
   server: Server<typeof EdgeRequest, typeof EdgeResponse>;
   port: number;
   /**
-   * Stops accepting and drains: every connection ends after its current response (idle ones at
-   * once); resolves when the last one has closed, or after `timeoutMs`, cutting what is left.
+   * Stops accepting and drains (drain.ts): every connection ends after its current response, those
+   * without one at once; resolves when the last has closed, or after `timeoutMs`, cutting the rest.
    */
   close(timeoutMs: number): Promise<void>;
 }

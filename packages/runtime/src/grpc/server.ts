@@ -9,8 +9,7 @@ import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logger";
-import { hostPort, listenError } from "../listen";
-import { dropBindFailureLine } from "./bind-log";
+import { dropGrpcBindFailureLine, hostPort, listenError } from "../listen";
 import { Counter, counter, Histogram, histogram, LATENCY_BUCKETS } from "../metrics";
 import { grpcServiceDefinition } from "./definition";
 import { RpcError, statusName } from "./errors";
@@ -124,7 +123,7 @@ export class GrpcHost {
    * `ListenError` naming DATAHUB_GRPC_PORT when the port cannot be bound.
    */
   async listen(host: string, port: number): Promise<number> {
-    dropBindFailureLine();
+    dropGrpcBindFailureLine();
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(hostPort(host, port), this.credentials, (err, p) => (err ? reject(err) : resolve(p))),
     ).catch((err: unknown) => {
