@@ -77,8 +77,8 @@ export interface DatahubProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawns `datahub start` with `env` and waits until its /readyz answers 200. */
-export async function spawnDatahub(env: Record<string, string>, timeoutMs = 20000): Promise<DatahubProcess> {
+/** Spawns `datahub start` with `env` only (not this process's environment); collects stdout and stderr. */
+function spawnStart(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [join(ROOT, "packages/cli/bin/datahub.js"), "start"], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -86,20 +86,39 @@ export async function spawnDatahub(env: Record<string, string>, timeoutMs = 2000
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d));
   child.stderr!.on("data", (d: Buffer) => (out += d));
+  return { child, output: () => out };
+}
+
+/**
+ * Runs `datahub start` with `env` until it exits on its own (a start-up failure); SIGKILLs it
+ * after `timeoutMs`. Resolves with its exit code, its output and how long it ran.
+ */
+export function runDatahubToExit(env: Record<string, string>, timeoutMs = 20000): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  const { child, output } = spawnStart(env);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("close", (code) => (clearTimeout(t), resolve({ code, output: output(), ms: Date.now() - started })));
+  });
+}
+
+/** Spawns `datahub start` with `env` and waits until its /readyz answers 200. */
+export async function spawnDatahub(env: Record<string, string>, timeoutMs = 20000): Promise<DatahubProcess> {
+  const { child, output } = spawnStart(env);
   const metricsUrl = `http://127.0.0.1:${env.DATAHUB_METRICS_PORT}`;
   let exited = false;
   child.on("exit", () => (exited = true));
   await eventually(async () => {
-    if (exited) throw new Error(`datahub exited during start-up:\n${out}`);
+    if (exited) throw new Error(`datahub exited during start-up:\n${output()}`);
     const r = await fetch(`${metricsUrl}/readyz`).catch(() => undefined);
     return r?.status === 200;
   }, timeoutMs, 100).catch((e: Error) => {
     child.kill("SIGKILL");
-    throw new Error(`${e.message}\n--- output ---\n${out}`);
+    throw new Error(`${e.message}\n--- output ---\n${output()}`);
   });
   return {
     child,
-    output: () => out,
+    output,
     metricsUrl,
     stop: () =>
       new Promise((resolve) => {

@@ -1,4 +1,4 @@
-import { ConfigError } from "@datahub/runtime";
+import { ConfigError, ListenError } from "@datahub/runtime";
 import { runCli } from "./cli";
 import { UsageError } from "./usage";
 
@@ -8,9 +8,11 @@ runCli(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // Operator-facing errors are one line, no stack trace (docs/reference/configuration.md, "How values are read").
-    const known = err instanceof ConfigError || err instanceof UsageError;
+    const known = err instanceof ConfigError || err instanceof UsageError || err instanceof ListenError;
     const message = known ? (err as Error).message : `error: ${(err as Error)?.message ?? String(err)}`;
     process.stderr.write(`datahub: ${message}\n`);
-    process.exitCode = err instanceof UsageError ? 64 : err instanceof ConfigError ? 78 : 1;
+    // What started was stopped before the error got here; a client library's leftover timer or
+    // socket must not keep a failed process alive, or no supervisor restarts it.
+    process.exit(err instanceof UsageError ? 64 : err instanceof ConfigError ? 78 : 1);
   },
 );

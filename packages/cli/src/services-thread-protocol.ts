@@ -11,7 +11,7 @@ export type ThreadRequest =
 /** Messages from the services thread to the main thread. */
 export type ThreadReply =
   | { type: "started"; grpcPort: number }
-  | { type: "failed"; message: string; code?: string }
+  | { type: "failed"; message: string; code?: string; listen?: { variable: string; address: string; reason: string } }
   | { type: "metrics"; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] }
   | { type: "health"; id: number; ready: boolean; checks: Record<string, boolean> }
   | { type: "stopped"; id: number };

@@ -5,7 +5,7 @@
  * reaches them over loopback gRPC, exactly as in a split deployment.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { startRunner, type Config } from "@datahub/runtime";
+import { ListenError, startRunner, type Config } from "@datahub/runtime";
 import { ALL_MODULES } from "./modules";
 import type { ThreadReply, ThreadRequest } from "./services-thread-protocol";
 
@@ -25,10 +25,15 @@ try {
       await runner.stop();
       reply({ type: "stopped", id: msg.id });
       port.close();
+      // Everything is stopped: the thread ends now, not when a client library's leftover timer
+      // does (ioredis keeps one for 2 s after closing a connection that was not ready).
+      process.exit(0);
     }
   });
   port.postMessage({ type: "started", grpcPort: runner.ports.grpc } satisfies ThreadReply);
 } catch (err) {
   const e = err as Error & { code?: string };
-  port.postMessage({ type: "failed", message: e.message, code: e.code } satisfies ThreadReply);
+  // A port it cannot bind reaches the main thread as the same ListenError, for the same one line.
+  const listen = err instanceof ListenError ? { variable: err.variable, address: err.address, reason: err.reason } : undefined;
+  port.postMessage({ type: "failed", message: e.message, code: e.code, listen } satisfies ThreadReply);
 }

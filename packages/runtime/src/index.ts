@@ -4,6 +4,7 @@ export * from "./logger";
 export * from "./metrics";
 export * from "./health";
 export * from "./ops-server";
+export * from "./listen";
 export * from "./db";
 export * from "./redis";
 export * from "./ids";

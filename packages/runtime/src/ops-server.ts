@@ -1,12 +1,13 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { Health } from "./health";
+import { listenOn } from "./listen";
 import { renderMetrics, type MetricsSource } from "./metrics";
 
 /**
  * The operations endpoint of a process (`DATAHUB_METRICS_PORT`): `/metrics` (Prometheus text),
  * `/healthz` (liveness: the event loop answers) and `/readyz` (readiness, with each check).
+ * Rejects with a `ListenError` when the port cannot be bound.
  */
 export async function startOpsServer(opts: {
   host: string;
@@ -39,13 +40,10 @@ export async function startOpsServer(opts: {
       res.writeHead(404, { "content-type": "application/json" }).end('{"status":"not found"}');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  const port = await listenOn(server, "DATAHUB_METRICS_PORT", opts.host, opts.port);
   return {
     server,
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

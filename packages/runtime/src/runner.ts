@@ -178,11 +178,14 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
   };
 
   let stopping: Promise<void> | undefined;
+  // A runner that failed to start was never ready: no load balancer needs the not-ready delay.
+  let ready = false;
   const stop = () =>
     (stopping ??= (async () => {
       health.markDraining();
-      logger.info({ delayMs: config.shutdown.delayMs }, "shutting down: not ready, draining");
-      if (config.shutdown.delayMs > 0) await new Promise((r) => setTimeout(r, config.shutdown.delayMs));
+      const delayMs = ready ? config.shutdown.delayMs : 0;
+      logger.info({ delayMs }, "shutting down: not ready, draining");
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       let grpcStopped = false;
       for (const { module, running } of [...started].reverse()) {
         // In-flight RPCs must finish before any service releases its pools.
@@ -214,6 +217,7 @@ export async function startRunner(opts: RunnerOptions): Promise<Runner> {
     await stop();
     throw err;
   }
+  ready = true;
   health.markStarted();
   health.watch(HEALTH_WATCH_MS);
   return {

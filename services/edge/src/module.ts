@@ -18,7 +18,7 @@ import { RateLimitGate } from "./ratelimit/gate";
 import { algorithmOf } from "./ratelimit/policies";
 import { RequestLog } from "./request-log";
 import { Responder } from "./respond";
-import { startEdgeServer } from "./server";
+import { startEdgeServer, type EdgeServer } from "./server";
 import { groupLinks, recordLinks, traceBatches, verifyInSpan } from "./trace";
 
 /** The public HTTP(S) edge: `/v1` management API and proxy routes. */
@@ -52,7 +52,6 @@ export const edgeModule: DatahubModule = {
       size: config.authCache.size,
       onResult: (result) => metrics.authCache.inc({ result }),
     });
-    const subscriber = subscribeInvalidations(config, keys, log);
 
     const warnRateLimit = throttledWarn(log);
     // A slow ratelimit service must not stall traffic: a short deadline, then the failure mode.
@@ -110,7 +109,6 @@ export const edgeModule: DatahubModule = {
       onOutcome: (outcome) => systemEvents.inc({ source: "edge", outcome }),
     });
 
-    let draining = false;
     const handler = createPipeline({
       config,
       logger: log,
@@ -125,10 +123,27 @@ export const edgeModule: DatahubModule = {
       security,
       api,
       onRateLimited: (principal, group, decisions) => rateLimitEvents.note(principal, group, decisions),
-      isDraining: () => draining,
     });
-    const server = await startEdgeServer({ config, handler, requestLog, security });
+    /** Releases all but the server and the subscription: once the server drained, or when it could not listen. */
+    const release = async () => {
+      await forwarder.close();
+      await shipper.stop(config.shutdown.timeoutMs);
+      await limits.close();
+    };
+    let server: EdgeServer;
+    try {
+      server = await startEdgeServer({ config, handler, requestLog, security });
+    } catch (err) {
+      // The runner stops only modules that started.
+      routes.close();
+      await release();
+      throw err;
+    }
     log.info({ port: server.port, tls: config.tls !== undefined }, "edge listening");
+    // Subscribed once the port is ours, so a port that cannot be bound leaves no Redis connection
+    // to close. Keys cached before the subscription is ready live 1 s at most, and it empties the
+    // cache when ready.
+    const subscriber = subscribeInvalidations(config, keys, log);
 
     return {
       info: { port: server.port },
@@ -136,13 +151,10 @@ export const edgeModule: DatahubModule = {
         if (await routes.reload()) forwarder.retain(routes.current.origins());
       },
       async stop() {
-        draining = true;
         routes.close();
         await server.close(config.shutdown.timeoutMs);
-        await forwarder.close();
-        await shipper.stop(config.shutdown.timeoutMs);
+        await release();
         await subscriber.close();
-        await limits.close();
       },
     };
   },

@@ -49,8 +49,6 @@ export interface PipelineDeps {
    * must not throw or block: it runs on the 429 path.
    */
   onRateLimited?: (principal: Principal, group: PolicyGroup, decisions: readonly ratelimit.Decision[]) => void;
-  /** True once the server is shutting down: answers close their connection. */
-  isDraining(): boolean;
 }
 
 /** Same body for no, malformed, unknown, revoked and expired keys: nothing to probe. */
@@ -233,7 +231,6 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     res.path = path;
     res.socketBytesAtStart = req.socket.bytesWritten;
     res.on("close", requestLog.onClose);
-    if (deps.isDraining()) res.shouldKeepAlive = false;
 
     if (path === "/healthz" || path === "/readyz") {
       void health(res, path);

@@ -8,9 +8,9 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { readFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
-import type { AddressInfo } from "node:net";
-import { newId, type Config } from "@datahub/runtime";
+import { listenOn, newId, type Config } from "@datahub/runtime";
 import { EdgeRequest, EdgeResponse } from "./exchange";
+import { ConnectionDrain } from "./drain";
 import { problem } from "./problem";
 import type { HeaderMap } from "./headers";
 import type { RequestLog } from "./request-log";
@@ -30,7 +30,10 @@ export interface EdgeServerOptions {
 export interface EdgeServer {
   server: Server<typeof EdgeRequest, typeof EdgeResponse>;
   port: number;
-  /** Stops accepting, closes idle keep-alive connections, waits for in-flight requests (bounded). */
+  /**
+   * Stops accepting and drains (drain.ts): every connection ends after its current response, those
+   * without one at once; resolves when the last has closed, or after `timeoutMs`, cutting the rest.
+   */
   close(timeoutMs: number): Promise<void>;
 }
 
@@ -43,12 +46,16 @@ function requestLineOf(raw: Buffer | undefined): { method: string; path: string 
   return { method: /^[A-Z]{1,16}$/.test(method) ? method : "", path: (q === -1 ? target : target.slice(0, q)).slice(0, 2048) };
 }
 
-/** Creates the server and starts listening on `config.bindHost:config.ports.edge`. */
+/**
+ * Creates the server and starts listening on `config.bindHost:config.ports.edge`; rejects with a
+ * `ListenError` naming DATAHUB_EDGE_PORT when that cannot be bound.
+ */
 export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServer> {
   const { config, requestLog, security } = opts;
+  const drain = new ConnectionDrain();
   const common = {
     IncomingMessage: EdgeRequest,
-    ServerResponse: EdgeResponse,
+    ServerResponse: drain.Response,
     maxHeaderSize: config.limits.maxHeaderBytes,
     ...slowClientOptions(config.clientTimeouts),
   };
@@ -57,6 +64,7 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     : createHttpServer(common);
   server.on("request", trackExchange as never);
   server.on("request", opts.handler as never);
+  drain.attach(server, config.tls !== undefined);
 
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
@@ -97,17 +105,11 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.ports.edge, config.bindHost, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  const port = await listenOn(server, "DATAHUB_EDGE_PORT", config.bindHost, config.ports.edge);
 
   return {
     server,
-    port: (server.address() as AddressInfo).port,
+    port,
     close: (timeoutMs) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -116,11 +118,12 @@ export async function startEdgeServer(opts: EdgeServerOptions): Promise<EdgeServ
           resolve();
         }, timeoutMs);
         timer.unref();
+        drain.start();
         server.close(() => {
           clearTimeout(timer);
+          drain.stop();
           resolve();
         });
-        server.closeIdleConnections();
       }),
   };
 }

@@ -9,6 +9,7 @@ import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logger";
+import { dropGrpcBindFailureLine, hostPort, listenError } from "../listen";
 import { Counter, counter, Histogram, histogram, LATENCY_BUCKETS } from "../metrics";
 import { grpcServiceDefinition } from "./definition";
 import { RpcError, statusName } from "./errors";
@@ -117,11 +118,17 @@ export class GrpcHost {
     this.health.setStatus(service.typeName, "SERVING");
   }
 
-  /** Binds the port; returns the bound port (useful with port 0 in tests). */
+  /**
+   * Binds the port; returns the bound port (useful with port 0 in tests). Rejects with a
+   * `ListenError` naming DATAHUB_GRPC_PORT when the port cannot be bound.
+   */
   async listen(host: string, port: number): Promise<number> {
+    dropGrpcBindFailureLine();
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, this.credentials, (err, p) => (err ? reject(err) : resolve(p))),
-    );
+      this.server.bindAsync(hostPort(host, port), this.credentials, (err, p) => (err ? reject(err) : resolve(p))),
+    ).catch((err: unknown) => {
+      throw listenError("DATAHUB_GRPC_PORT", host, port, err);
+    });
     return this.boundPort;
   }
 
