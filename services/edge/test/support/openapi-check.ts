@@ -76,7 +76,7 @@ export class OpenApiChecker {
    * components/responses entry, for answers outside any operation such as an unknown path).
    */
   check(label: string, opId: string | { component: string }, answer: Answer): void {
-    const fail = (msg: string) => this.mismatches.push(`${label}: ${msg}`);
+    const fail = (msg: string): void => void this.mismatches.push(`${label}: ${msg}`);
     let pointer: string;
     if (typeof opId === "string") {
       const op = this.ops.get(opId);
