@@ -7,7 +7,7 @@
  * fails when an operation of the document was not exercised, so the two cannot drift apart.
  */
 import { generateApiKey } from "@datahub/runtime";
-import { send, startEdgeStack, type EdgeStack } from "./support/edge-stack";
+import { rawRequest, send, startEdgeStack, type EdgeStack } from "./support/edge-stack";
 import { OpenApiChecker, openapiDoc, operations, type Answer } from "./support/openapi-check";
 
 const MAX_BODY = 8192;
@@ -52,6 +52,24 @@ async function call(label: string, op: string | { component: string }, method: s
   checker.check(label, op, r);
   if (r.status !== expected) checker.mismatches.push(`${label}: the case expected ${expected}, got ${r.status} ${r.text.slice(0, 200)}`);
   return r;
+}
+
+/** Sends raw bytes (answers the HTTP server writes before the pipeline) and parses the answer. */
+async function raw(text: string): Promise<Answer> {
+  const r = await rawRequest(stack.edgeUrl, text);
+  const [head = "", body = ""] = r.raw.split("\r\n\r\n", 2);
+  const headers: Record<string, string> = {};
+  for (const line of head.split("\r\n").slice(1)) {
+    const i = line.indexOf(":");
+    headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, headers, text: body, json };
 }
 
 const NO_SUCH = "0190f3a0-0000-7000-8000-000000000000";
@@ -162,6 +180,12 @@ test("every answer of every operation matches the document", async () => {
 
   // ---- answers outside any operation
   await call("unknown /v1 path", { component: "NotFound" }, "GET", "/v1/nope", 404, { key: all });
+  const notHttp = await raw("GET /v1/keys HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+  checker.check("not HTTP (raw 400)", { component: "BadRequest" }, notHttp);
+  expect(notHttp.status).toBe(400);
+  const bigHeaders = await raw(`GET /v1/keys HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(64 * 1024)}\r\n\r\n`);
+  checker.check("headers too large (raw 431)", { component: "Error" }, bigHeaders);
+  expect(bigHeaders.status).toBe(431);
 
   const missing = [...operations().keys()].filter((op) => !checker.exercised.has(op));
   expect({ missing, mismatches: checker.mismatches }).toEqual({ missing: [], mismatches: [] });
