@@ -26,6 +26,7 @@ import { RequestTarget, type PathRefusal } from "./proxy/canonical-path";
 import type { Forwarder } from "./proxy/forward";
 import type { Route } from "./proxy/route-table";
 import type { RoutesSource } from "./proxy/routes-source";
+import { OPENAPI_PATH } from "./api/openapi";
 
 /** The `/v1` management API handler (from `./api`). */
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void;
@@ -132,6 +133,9 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     // Authentication (a public route needs none: it is limited per client IP instead).
     if (route !== undefined && route.public) {
       if (await limited(res, anonymousPolicies(ctx.clientIp, table.defaults.anonymousRateLimit, route.name, route.rateLimit))) return;
+    } else if (path === OPENAPI_PATH) {
+      // The API's description is public: a client reads it before it has a key.
+      if (await limited(res, anonymousPolicies(ctx.clientIp, table.defaults.anonymousRateLimit))) return;
     } else {
       const key = keyFromHeaders(req.headers);
       if (key === undefined || !isWellFormedApiKey(key)) return unauthenticated(req, res);

@@ -29,15 +29,34 @@ const TITLES: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
-/** Base of the `type` URIs; each problem kind has a stable slug documented in docs/errors.md. */
+/**
+ * Base of the `type` URIs. Absolute, so the identifier means the same wherever the body travels
+ * (a relative reference would resolve against each request's URL); clients match on it, so it
+ * never changes. Each slug has a section with the same id in docs/errors.md.
+ */
 export const PROBLEM_BASE = "https://datahub.dev/problems/";
 
 /**
- * Builds a problem document. `slug` names the kind (`invalid-api-key`, `rate-limited`, ...) and
- * becomes the `type` URI; `detail` must never contain a key, secret or header value.
+ * Which part of the request a 400 without field-level errors is about, by slug. Every 400 carries
+ * a non-empty `errors` list, so clients handle one shape whether a field, a parameter or the
+ * request as a whole was refused.
+ */
+const REQUEST_PART: Record<string, string> = {
+  "invalid-path": "path",
+  "api-key-in-query": "query",
+  "malformed-json": "body",
+  "json-too-deep": "body",
+};
+
+/**
+ * Builds a problem document. `slug` names the kind (`unauthorized`, `rate-limited`, ...) and
+ * becomes the `type` URI; `detail` must never contain a key, secret or header value. A 400 given
+ * no `errors` gets one entry naming the request part (`path`, `query`, `body` or `request`).
  */
 export function problem(status: number, slug: string, detail: string, requestId: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: PROBLEM_BASE + slug, title: TITLES[status] ?? "Error", status, detail, requestId, ...extra };
+  const p: Problem = { type: PROBLEM_BASE + slug, title: TITLES[status] ?? "Error", status, detail, requestId, ...extra };
+  if (status === 400 && !Array.isArray(p.errors)) p.errors = [{ path: REQUEST_PART[slug] ?? "request", message: detail }];
+  return p;
 }
 
 /** Writes a problem as `application/problem+json`; extra headers (e.g. `WWW-Authenticate`) are added. */

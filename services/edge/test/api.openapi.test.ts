@@ -45,8 +45,9 @@ test("the document is OpenAPI 3.1 and every $ref resolves", () => {
   for (const ref of refs) expect([ref, resolve(ref) !== undefined]).toEqual([ref, true]);
 });
 
-test("each documented path serves exactly the documented methods", async () => {
-  const paths = Object.keys(doc.paths);
+test("each documented /v1 path serves exactly the documented methods", async () => {
+  // The health probes are answered before routing, whatever the method: only /v1 has 405s.
+  const paths = Object.keys(doc.paths).filter((p) => p.startsWith("/v1/"));
   expect(paths.sort()).toEqual(
     [
       "/v1/events",
@@ -55,6 +56,7 @@ test("each documented path serves exactly the documented methods", async () => {
       "/v1/keys/{id}/rotate",
       "/v1/logs",
       "/v1/logs/{requestId}",
+      "/v1/openapi.json",
       "/v1/orgs",
       "/v1/usage",
       "/v1/webhooks",

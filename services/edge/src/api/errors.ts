@@ -47,6 +47,22 @@ function grpcDetail(e: GrpcLike): string {
   return (e.details ?? e.message.replace(/^\d+ [A-Z_]+: /, "")).slice(0, 500);
 }
 
+/** Service field names (proto, snake_case) whose `/v1` name is not just their camelCase. */
+const API_FIELD: Record<string, string> = { fromMs: "from", toMs: "to", pathPrefix: "path" };
+
+/**
+ * The services start an INVALID_ARGUMENT message with the field they refused (`url: resolves to
+ * a private address`, `cursor is not a cursor…`, `from_ms..to_ms spans…`); the 400's `errors`
+ * entry names it as the API spells it (the message stays whole), or `request` when it names none.
+ */
+export function serviceFieldError(detail: string): { path: string; message: string } {
+  const m = /^([a-z][A-Za-z0-9_]*)((?:\[\d+\])?(?:\.[a-z][A-Za-z0-9_]*)*)(?::\s*|\s+|\.\.)/.exec(detail);
+  if (!m) return { path: "request", message: detail };
+  const camel = m[1]!.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const rest = m[2]!.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return { path: (API_FIELD[camel] ?? camel) + rest, message: detail };
+}
+
 const GRPC_TO_HTTP: Partial<Record<number, [number, string]>> = {
   [GrpcStatus.INVALID_ARGUMENT]: [400, "invalid-request"],
   [GrpcStatus.OUT_OF_RANGE]: [400, "invalid-request"],
@@ -69,15 +85,18 @@ const RETRYABLE = new Set<number>([
   GrpcStatus.UNIMPLEMENTED,
 ]);
 
+/** A 400 about the body as a whole: its one `errors` entry names `body`. */
+const badBody = (slug: string, detail: string) => new ApiError(400, slug, detail, { errors: [{ path: "body", message: detail }] });
+
 /** body-parser / raw-body error types → our problems. Their messages are never passed on (they may quote the body). */
 const BODY_ERRORS: Record<string, ApiError> = {
-  "entity.parse.failed": new ApiError(400, "malformed-json", "the request body is not valid JSON"),
-  "entity.too.deep": new ApiError(400, "json-too-deep", `the request body nests objects and arrays deeper than the limit of ${MAX_JSON_DEPTH} levels`),
+  "entity.parse.failed": badBody("malformed-json", "the request body is not valid JSON"),
+  "entity.too.deep": badBody("json-too-deep", `the request body nests objects and arrays deeper than the limit of ${MAX_JSON_DEPTH} levels`),
   "entity.too.large": new ApiError(413, "payload-too-large", "the request body is larger than the limit"),
   "encoding.unsupported": new ApiError(415, "unsupported-media-type", "unsupported Content-Encoding"),
   "charset.unsupported": new ApiError(415, "unsupported-media-type", "unsupported charset; send UTF-8 JSON"),
-  "request.aborted": new ApiError(400, "invalid-request", "the request body was aborted"),
-  "request.size.invalid": new ApiError(400, "invalid-request", "the request body does not match Content-Length"),
+  "request.aborted": badBody("invalid-request", "the request body was aborted"),
+  "request.size.invalid": badBody("invalid-request", "the request body does not match Content-Length"),
 };
 
 /**
@@ -88,7 +107,10 @@ export function toApiError(err: unknown, log: (e: unknown, code?: number) => voi
   if (err instanceof ApiError) return err;
   if (isGrpcError(err)) {
     const mapped = GRPC_TO_HTTP[err.code];
-    if (mapped) return new ApiError(mapped[0], mapped[1], grpcDetail(err));
+    if (mapped) {
+      const detail = grpcDetail(err);
+      return new ApiError(mapped[0], mapped[1], detail, mapped[0] === 400 ? { errors: [serviceFieldError(detail)] } : {});
+    }
     log(err, err.code);
     if (RETRYABLE.has(err.code)) {
       return new ApiError(503, "service-unavailable", "a backing service is unavailable; retry shortly", {}, { "retry-after": "1" });

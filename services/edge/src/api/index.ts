@@ -16,6 +16,7 @@ import { errorHandler, unknownPath } from "./errors";
 import { eventsRouter } from "./events";
 import { keysRouter } from "./keys";
 import { logsRouter } from "./logs";
+import { openapiRouter } from "./openapi";
 import { orgsRouter } from "./orgs";
 import { attachContext } from "./request-context";
 import { usageRouter } from "./usage";
@@ -45,6 +46,7 @@ export function createManagementApi(deps: ManagementApiDeps): (req: IncomingMess
     next();
   });
 
+  app.use(openapiRouter());
   app.use(orgsRouter(deps));
   app.use(keysRouter(deps));
   app.use(logsRouter(deps));
