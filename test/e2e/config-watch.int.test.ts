@@ -24,6 +24,8 @@ beforeAll(async () => {
   drop = db.drop;
   rootKey = generateApiKey("dhr");
   const env = await testEnv({ databaseUrl: db.url, redisPrefix: `dhw${uniqueSuffix()}`, extra: { DATAHUB_ROOT_KEY: rootKey, LOG_LEVEL: "info" } });
+  // The case under test: no DATAHUB_CONFIG, so ./datahub.yaml of the process's directory.
+  delete env.DATAHUB_CONFIG;
   gateway = await spawnDatahub(env, 20000, dir);
   edgeUrl = `http://127.0.0.1:${env.DATAHUB_EDGE_PORT}`;
 }, 60000);

@@ -71,3 +71,15 @@ test("an invalid file at start still stops start-up, naming every problem", asyn
     `${path}: routes[0].path: expected an absolute path starting with /; ${path}: routes[0].upstream: expected an http(s) URL`,
   );
 });
+
+test("reload() before the file ever existed says so, without warning of a removal", async () => {
+  const cap = captureLogger("info");
+  const source = await RoutesSource.create({ path: tempFile(), logger: cap.logger, debounceMs: 60_000 });
+  try {
+    expect(await source.reload()).toBe(false);
+    expect(cap.text()).toContain("no routes file yet; nothing to reload");
+    expect(cap.text()).not.toContain("routes file is gone");
+  } finally {
+    source.close();
+  }
+});

@@ -29,6 +29,8 @@ export class RoutesSource {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<boolean> | undefined;
+  /** A table has been loaded from the file: its absence now means it was removed. */
+  private loadedFromFile = false;
 
   private constructor(
     private readonly opts: RoutesSourceOptions,
@@ -44,6 +46,7 @@ export class RoutesSource {
     const config = opts.path ? await loadRoutesConfig(opts.path, opts.rateLimitCaps).catch(absentAsDefaults) : DEFAULT_ROUTES_CONFIG;
     const table = new RouteTable(config);
     const source = new RoutesSource(opts, table);
+    source.loadedFromFile = opts.path !== undefined && config !== DEFAULT_ROUTES_CONFIG;
     if (opts.path) source.watch(opts.path);
     if (opts.path && config === DEFAULT_ROUTES_CONFIG) {
       opts.logger.info({ config: opts.path }, "no routes file yet; proxying nothing until it is created (watched, and SIGHUP reloads)");
@@ -61,11 +64,14 @@ export class RoutesSource {
       try {
         const next = new RouteTable(await loadRoutesConfig(this.opts.path, this.opts.rateLimitCaps));
         this.current = next;
+        this.loadedFromFile = true;
         this.opts.onChange?.(next);
         this.opts.logger.info({ routes: next.routes.map((r) => r.name), config: this.opts.path }, "proxy routes reloaded");
         return true;
       } catch (err) {
-        if (err instanceof RoutesConfigError && err.missing) {
+        if (err instanceof RoutesConfigError && err.missing && !this.loadedFromFile) {
+          this.opts.logger.info({ config: this.opts.path }, "no routes file yet; nothing to reload");
+        } else if (err instanceof RoutesConfigError && err.missing) {
           this.opts.logger.warn({ config: this.opts.path }, "routes file is gone; keeping the previous table");
         } else {
           this.opts.logger.error({ err: { message: (err as Error).message } }, "proxy routes not reloaded; keeping the previous table");
