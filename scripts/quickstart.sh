@@ -2,7 +2,7 @@
 # Quick start, command 1 of 2: install everything and start the whole system.
 #   npm ci → PostgreSQL + Redis (reused, started or installed) → migrations → the demo echo
 #   upstream and a datahub.yaml routing /echo to it → all five services.
-# The test suite's own tools (promtool, kubectl) are `npm test`'s business: its pretest step runs
+# The test suite's own tools (promtool, kubectl, jq) are `npm test`'s business: its pretest step runs
 # scripts/ensure-tools.sh, so nothing here waits for them or stops without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
