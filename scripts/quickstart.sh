@@ -26,22 +26,15 @@ fi
 printf '==> starting the echo upstream on http://127.0.0.1:%s\n' "$echo_port"
 node_modules/.bin/datahub echo --port "$echo_port" &
 echo_pid=$!
+# This shell becomes the gateway (exec below), so signals sent to it reach the gateway itself and
+# a second, forwarded copy can never turn a graceful stop into an immediate one. The echo upstream
+# is stopped by this watcher once that process is gone.
+( while kill -0 $$ 2>/dev/null; do sleep 1; done; kill -TERM "$echo_pid" 2>/dev/null ) &
 
 printf '==> starting DataHub (DATAHUB_TARGET=all); Ctrl-C stops it\n'
 # The walkthrough's webhook endpoint is the echo upstream on loopback, which the SSRF guard refuses
-# by default; the quick start (and nothing else) allows loopback. The CLI itself runs, not npx: npx
-# runs it under `sh -c`, which would not pass on the signals forwarded below.
+# by default; the quick start (and nothing else) allows loopback.
+# exec the CLI itself, not npx: npx runs it under `sh -c`, which does not pass on a SIGTERM sent to
+# this script, so the gateway would outlive its supervisor.
 DATAHUB_TARGET="${DATAHUB_TARGET:-all}" DATAHUB_WEBHOOKS_ALLOW_CIDRS="${DATAHUB_WEBHOOKS_ALLOW_CIDRS:-127.0.0.0/8}" \
-  node_modules/.bin/datahub start &
-datahub_pid=$!
-
-# This shell stays as the supervisor of both children: a SIGTERM or Ctrl-C sent to it stops the
-# gateway gracefully, and the echo upstream goes with it.
-stop() { kill -TERM "$datahub_pid" 2>/dev/null || true; }
-trap stop TERM INT HUP
-trap 'kill -TERM "$echo_pid" 2>/dev/null || true' EXIT
-status=0
-while kill -0 "$datahub_pid" 2>/dev/null; do
-  wait "$datahub_pid" && status=0 || status=$?
-done
-exit "$status"
+  exec node_modules/.bin/datahub start
