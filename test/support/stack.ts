@@ -77,9 +77,10 @@ export interface DatahubProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawns `datahub start` with `env` only (not this process's environment); collects stdout and stderr. */
-function spawnStart(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+/** Spawns `datahub start` with `env` only (not this process's environment) in `cwd` (default this one); collects stdout and stderr. */
+function spawnStart(env: Record<string, string>, cwd?: string): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [join(ROOT, "packages/cli/bin/datahub.js"), "start"], {
+    cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -102,9 +103,9 @@ export function runDatahubToExit(env: Record<string, string>, timeoutMs = 20000)
   });
 }
 
-/** Spawns `datahub start` with `env` and waits until its /readyz answers 200. */
-export async function spawnDatahub(env: Record<string, string>, timeoutMs = 20000): Promise<DatahubProcess> {
-  const { child, output } = spawnStart(env);
+/** Spawns `datahub start` with `env` (in `cwd`, default this one) and waits until its /readyz answers 200. */
+export async function spawnDatahub(env: Record<string, string>, timeoutMs = 20000, cwd?: string): Promise<DatahubProcess> {
+  const { child, output } = spawnStart(env, cwd);
   const metricsUrl = `http://127.0.0.1:${env.DATAHUB_METRICS_PORT}`;
   let exited = false;
   child.on("exit", () => (exited = true));

@@ -3,6 +3,8 @@ import { createLogger, generateApiKey, loadConfig, type Config, type Logger } fr
 import { migrateAuth, openKeyAdmin } from "@datahub/auth";
 import { migrateAudit } from "@datahub/audit";
 import { migrateWebhooks } from "@datahub/webhooks";
+import { configCommand } from "./commands/config-validate";
+import { echoCommand } from "./commands/echo";
 import { start } from "./start";
 import { HELP, UsageError } from "./usage";
 
@@ -24,6 +26,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     process.stdout.write(generateApiKey("dhr") + "\n");
     return 0;
   }
+  // The echo upstream needs no configuration: it must run where DataHub's own environment is not set up.
+  if (cmd === "echo") return echoCommand(argv.slice(1));
   // Config first: a bad environment stops every command with one line naming the variable.
   const config = loadConfig();
   switch (cmd) {
@@ -36,6 +40,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       return orgs(config, sub, rest);
     case "keys":
       return keys(config, sub, rest);
+    case "config":
+      return configCommand(config, sub, rest);
     default:
       throw new UsageError(`unknown command "${cmd}"; see datahub --help`);
   }

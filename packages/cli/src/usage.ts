@@ -17,6 +17,10 @@ Usage:
   datahub keys revoke <keyId> --org <id>
                                       revoke a key on every edge within a second
   datahub keys generate-root          print a new, unused root key value (for DATAHUB_ROOT_KEY)
+  datahub config validate [file]      check a datahub.yaml (default: DATAHUB_CONFIG or ./datahub.yaml)
+                                      as start-up does; exit 0 valid, 65 invalid, 66 unreadable
+  datahub echo [--port 9000] [--host 127.0.0.1]
+                                      a demo upstream answering with what it received (quick start)
   datahub --help | --version
 
 Configuration comes from the environment (DATABASE_URL, REDIS_URL, DATAHUB_*): see README.md.

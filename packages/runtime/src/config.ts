@@ -175,7 +175,8 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v === "") return existsSync("datahub.yaml") ? "datahub.yaml" : undefined;
+      // The default file may appear later: the edge watches for it, so absence is not an error.
+      if (v === undefined || v === "") return "datahub.yaml";
       if (!existsSync(v)) {
         ctx.addIssue({ code: "custom", message: `file not found: ${v}` });
         return z.NEVER;
@@ -250,6 +251,7 @@ export interface Config {
   databaseUrls: { auth: string; audit: string; webhooks: string };
   redis: { ratelimit: string[]; webhooks: string[]; shared: string[]; cluster: boolean; prefix: string };
   rootKey?: string;
+  /** datahub.yaml path; the default `datahub.yaml` may not exist (yet): the edge watches for it. */
   configPath?: string;
   tls?: { cert: string; key: string };
   webhooksAllowCidrs: string[];

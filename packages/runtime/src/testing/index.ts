@@ -71,7 +71,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Environment for a test process: its own ports, database, Redis prefix and short timings. */
+/** An empty datahub.yaml: test processes never pick up the working directory's file. */
+export const NO_ROUTES_FILE = new URL("./no-routes.yaml", import.meta.url).pathname;
+
+/** Environment for a test process: its own ports, database, Redis prefix, short timings and no routes file of the developer's. */
 export async function testEnv(opts: { databaseUrl: string; redisPrefix: string; extra?: Record<string, string> }): Promise<Record<string, string>> {
   return {
     DATABASE_URL: opts.databaseUrl,
@@ -86,6 +89,7 @@ export async function testEnv(opts: { databaseUrl: string; redisPrefix: string; 
     DATAHUB_AUDIT_FLUSH_MS: "20",
     DATAHUB_INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+    DATAHUB_CONFIG: NO_ROUTES_FILE,
     ...opts.extra,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `datahub.yaml` (docs/reference/datahub-yaml.md): proxy routes and default policies, parsed with `yaml` and
- * validated with zod. A bad file is rejected with one message naming the field
+ * validated with zod. A bad file is rejected with one message per problem, each naming the field
  * (`routes[1].upstream: expected an http(s) URL`).
  */
 import { readFile } from "node:fs/promises";
@@ -13,6 +13,27 @@ import { canonicalPath, type PathRefusal } from "./canonical-path";
 /** Thrown for an unreadable or invalid routes file. */
 export class RoutesConfigError extends Error {
   override name = "RoutesConfigError";
+  /** Every problem found, one line each; `message` joins them with "; " for a one-line log. */
+  readonly problems: string[];
+  /** Set when the file could not be read at all: the errno code (`ENOENT`, `EACCES`, ...). */
+  readonly readError: string | undefined;
+
+  constructor(problems: string | string[], opts: { readError?: string } = {}) {
+    const list = typeof problems === "string" ? [problems] : problems;
+    super(list.join("; "));
+    this.problems = list;
+    this.readError = opts.readError;
+  }
+
+  /** The file does not exist (as opposed to unreadable or invalid). */
+  get missing(): boolean {
+    return this.readError === "ENOENT";
+  }
+
+  /** The same problems, each prefixed (with the file's path). */
+  prefixed(prefix: string): RoutesConfigError {
+    return new RoutesConfigError(this.problems.map((p) => `${prefix}: ${p}`), { readError: this.readError });
+  }
 }
 
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -57,7 +78,8 @@ const routeSchema = z.strictObject({
   maxBodyBytes: z.number().int().min(0).optional(),
 });
 
-const fileSchema = z.strictObject({
+/** The zod schema of the whole file; docs/reference/datahub.schema.json is generated from it. */
+export const routesFileSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   defaults: z
     .strictObject({
@@ -102,33 +124,40 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return out || "(root)";
 }
 
-/** Validates parsed YAML; throws RoutesConfigError naming the first bad field. */
+/** Validates parsed YAML; throws RoutesConfigError naming every bad field it can see. */
 export function validateRoutesConfig(raw: unknown): RoutesConfig {
-  const parsed = fileSchema.safeParse(raw ?? {});
+  const parsed = routesFileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
-    const message = issue.code === "unrecognized_keys" ? "unknown field" : issue.message;
-    throw new RoutesConfigError(`${fieldPath(path)}: ${message}`);
+    // An unknown key is reported at its own path, so the line points at the typo.
+    throw new RoutesConfigError(
+      parsed.error.issues.flatMap((issue) =>
+        issue.code === "unrecognized_keys" ? issue.keys.map((k) => `${fieldPath([...issue.path, k])}: unknown field`) : [`${fieldPath(issue.path)}: ${issue.message}`],
+      ),
+    );
   }
+  const problems: string[] = [];
   const routes = parsed.data.routes.map((r, i) => {
     // Requests are matched on their canonical path, so a prefix is stored in that form too
     // (`/api/%7euser` and `/api/~user` are one route); what cannot be canonical never matches.
     const result = canonicalPath(r.path);
     const canonical = typeof result === "string" ? result : r.allowEncodedSlashes ? result.path : undefined;
-    if (canonical === undefined) throw new RoutesConfigError(`routes[${i}].path: ${(result as PathRefusal).reason}`);
+    if (canonical === undefined) {
+      problems.push(`routes[${i}].path: ${(result as PathRefusal).reason}`);
+      return r;
+    }
     return { ...r, path: canonical.length > 1 && canonical.endsWith("/") ? canonical.slice(0, -1) : canonical };
   });
   const seen = new Map<string, number>();
   routes.forEach((r, i) => {
-    if (seen.has(r.name)) throw new RoutesConfigError(`routes[${i}].name: duplicate route name "${r.name}"`);
-    seen.set(r.name, i);
+    if (seen.has(r.name)) problems.push(`routes[${i}].name: duplicate route name "${r.name}"`);
+    else seen.set(r.name, i);
   });
   const paths = new Map<string, number>();
   routes.forEach((r, i) => {
-    if (paths.has(r.path)) throw new RoutesConfigError(`routes[${i}].path: duplicate path "${r.path}" (also routes[${paths.get(r.path)}])`);
-    paths.set(r.path, i);
+    if (paths.has(r.path)) problems.push(`routes[${i}].path: duplicate path "${r.path}" (also routes[${paths.get(r.path)}])`);
+    else paths.set(r.path, i);
   });
+  if (problems.length > 0) throw new RoutesConfigError(problems);
   return { routes, defaults: parsed.data.defaults };
 }
 
@@ -150,12 +179,10 @@ function checkRateLimitCaps(config: RoutesConfig, caps: RateLimitCaps): RoutesCo
     ["defaults.rateLimit", config.defaults.rateLimit],
     ["defaults.anonymousRateLimit", config.defaults.anonymousRateLimit],
   ];
-  for (const [field, p] of policies) {
-    if (p === undefined || (p.algorithm || caps.defaultAlgorithm) !== "sliding-log" || p.limit <= caps.maxLogLimit) continue;
-    throw new RoutesConfigError(
-      `${field}.limit: must be at most ${caps.maxLogLimit} for sliding-log (memory grows with the limit; DATAHUB_RATELIMIT_MAX_LOG_LIMIT), got ${p.limit}`,
-    );
-  }
+  const problems = policies
+    .filter(([, p]) => p !== undefined && (p.algorithm || caps.defaultAlgorithm) === "sliding-log" && p.limit > caps.maxLogLimit)
+    .map(([field, p]) => `${field}.limit: must be at most ${caps.maxLogLimit} for sliding-log (memory grows with the limit; DATAHUB_RATELIMIT_MAX_LOG_LIMIT), got ${p!.limit}`);
+  if (problems.length > 0) throw new RoutesConfigError(problems);
   return config;
 }
 
@@ -195,19 +222,22 @@ export function parseRoutesConfig(text: string): RoutesConfig {
 
 /**
  * Reads and validates a datahub.yaml.
- * @throws RoutesConfigError whose message names the file and the bad field.
+ * @throws RoutesConfigError whose problems each name the file and the bad field; `missing` when
+ * the file does not exist.
  */
 export async function loadRoutesConfig(path: string, caps?: RateLimitCaps): Promise<RoutesConfig> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new RoutesConfigError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new RoutesConfigError(`${path}: cannot read: ${code ?? (err as Error).message}`, { readError: code ?? "EIO" });
   }
   try {
     const config = parseRoutesConfig(text);
     return caps === undefined ? config : checkRateLimitCaps(config, caps);
   } catch (err) {
+    if (err instanceof RoutesConfigError) throw err.prefixed(path);
     throw new RoutesConfigError(`${path}: ${(err as Error).message}`);
   }
 }

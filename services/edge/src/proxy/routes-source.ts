@@ -1,17 +1,19 @@
 /**
  * Holds the current route table and replaces it on SIGHUP (`reload()`) or when the file changes
- * (fs.watch on its directory, debounced: editors replace files by rename). A bad new file is
- * logged and the old table kept, so a typo never takes routes down.
+ * (fs.watch on its directory, debounced: editors replace files by rename). The directory is
+ * watched even while the file is absent, so a datahub.yaml written after start-up is picked up.
+ * A bad new file, or a removed one, is logged and the old table kept, so a typo or a stray `rm`
+ * never takes routes down.
  */
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "@datahub/runtime";
-import { DEFAULT_ROUTES_CONFIG, loadRoutesConfig, type RateLimitCaps } from "./routes-config";
+import { DEFAULT_ROUTES_CONFIG, loadRoutesConfig, RoutesConfigError, type RateLimitCaps, type RoutesConfig } from "./routes-config";
 import { RouteTable } from "./route-table";
 
 /** Options for {@link RoutesSource}. */
 export interface RoutesSourceOptions {
-  /** datahub.yaml path; undefined = built-in defaults and no routes. */
+  /** datahub.yaml path (it may not exist yet); undefined = built-in defaults, no routes, no watching. */
   path: string | undefined;
   logger: Logger;
   /** When set, sliding-log policies above the cap are refused at load and reload. */
@@ -27,6 +29,8 @@ export class RoutesSource {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<boolean> | undefined;
+  /** A table has been loaded from the file: its absence now means it was removed. */
+  private loadedFromFile = false;
 
   private constructor(
     private readonly opts: RoutesSourceOptions,
@@ -34,12 +38,21 @@ export class RoutesSource {
     public current: RouteTable,
   ) {}
 
-  /** Loads the file (throwing a RoutesConfigError naming the bad field) and starts watching it. */
+  /**
+   * Loads the file (throwing a RoutesConfigError naming the bad fields) and starts watching it.
+   * An absent file means the built-in defaults until it appears.
+   */
   static async create(opts: RoutesSourceOptions): Promise<RoutesSource> {
-    const table = new RouteTable(opts.path ? await loadRoutesConfig(opts.path, opts.rateLimitCaps) : DEFAULT_ROUTES_CONFIG);
+    const config = opts.path ? await loadRoutesConfig(opts.path, opts.rateLimitCaps).catch(absentAsDefaults) : DEFAULT_ROUTES_CONFIG;
+    const table = new RouteTable(config);
     const source = new RoutesSource(opts, table);
+    source.loadedFromFile = opts.path !== undefined && config !== DEFAULT_ROUTES_CONFIG;
     if (opts.path) source.watch(opts.path);
-    opts.logger.info({ routes: table.routes.map((r) => r.name), config: opts.path ?? null }, "proxy routes loaded");
+    if (opts.path && config === DEFAULT_ROUTES_CONFIG) {
+      opts.logger.info({ config: opts.path }, "no routes file yet; proxying nothing until it is created (watched, and SIGHUP reloads)");
+    } else {
+      opts.logger.info({ routes: table.routes.map((r) => r.name), config: opts.path ?? null }, "proxy routes loaded");
+    }
     return source;
   }
 
@@ -51,11 +64,18 @@ export class RoutesSource {
       try {
         const next = new RouteTable(await loadRoutesConfig(this.opts.path, this.opts.rateLimitCaps));
         this.current = next;
+        this.loadedFromFile = true;
         this.opts.onChange?.(next);
-        this.opts.logger.info({ routes: next.routes.map((r) => r.name) }, "proxy routes reloaded");
+        this.opts.logger.info({ routes: next.routes.map((r) => r.name), config: this.opts.path }, "proxy routes reloaded");
         return true;
       } catch (err) {
-        this.opts.logger.error({ err: { message: (err as Error).message } }, "proxy routes not reloaded; keeping the previous table");
+        if (err instanceof RoutesConfigError && err.missing && !this.loadedFromFile) {
+          this.opts.logger.info({ config: this.opts.path }, "no routes file yet; nothing to reload");
+        } else if (err instanceof RoutesConfigError && err.missing) {
+          this.opts.logger.warn({ config: this.opts.path }, "routes file is gone; keeping the previous table");
+        } else {
+          this.opts.logger.error({ err: { message: (err as Error).message } }, "proxy routes not reloaded; keeping the previous table");
+        }
         return false;
       }
     };
@@ -84,4 +104,9 @@ export class RoutesSource {
       this.opts.logger.warn({ err: { message: (err as Error).message } }, "cannot watch routes file; SIGHUP still reloads");
     }
   }
+}
+
+function absentAsDefaults(err: unknown): RoutesConfig {
+  if (err instanceof RoutesConfigError && err.missing) return DEFAULT_ROUTES_CONFIG;
+  throw err;
 }
