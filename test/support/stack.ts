@@ -103,8 +103,12 @@ export function runDatahubToExit(env: Record<string, string>, timeoutMs = 20000)
   });
 }
 
-/** Spawns `datahub start` with `env` (in `cwd`, default this one) and waits until its /readyz answers 200. */
-export async function spawnDatahub(env: Record<string, string>, timeoutMs = 20000, cwd?: string): Promise<DatahubProcess> {
+/**
+ * Spawns `datahub start` with `env` (in `cwd`, default this one) and waits until its /readyz
+ * answers 200. The default wait is generous: an all-mode start with tracing on took over 20 s on
+ * this 2-core machine while other suites ran.
+ */
+export async function spawnDatahub(env: Record<string, string>, timeoutMs = 45000, cwd?: string): Promise<DatahubProcess> {
   const { child, output } = spawnStart(env, cwd);
   const metricsUrl = `http://127.0.0.1:${env.DATAHUB_METRICS_PORT}`;
   let exited = false;
