@@ -65,7 +65,12 @@ async function traffic(stack: { edgeUrl: string; rootKey: string }): Promise<voi
 it("all-mode: /metrics passes promtool; the services thread exports its own spans", async () => {
   const upstream = await startUpstream();
   const receiver = await startOtlpReceiver();
-  const stack = await startProcessStack({ split: false, routes: ROUTES(upstream.url), env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: "100" } });
+  // A stack that fails to start must not leave the upstream and receiver open: jest would never exit.
+  const stack = await startProcessStack({ split: false, routes: ROUTES(upstream.url), env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: "100" } }).catch(async (e: unknown) => {
+    await receiver.close();
+    await upstream.close();
+    throw e;
+  });
   try {
     await traffic(stack);
     const text = await eventually(async () => {
@@ -95,6 +100,10 @@ it("split mode: each process's /metrics passes promtool; OTEL_SDK_DISABLED expor
     routes: ROUTES(upstream.url),
     // The endpoint is set but the SDK is disabled: tracing must stay off.
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SDK_DISABLED: "true", OTEL_BSP_SCHEDULE_DELAY: "100", LOG_LEVEL: "info" },
+  }).catch(async (e: unknown) => {
+    await receiver.close();
+    await upstream.close();
+    throw e;
   });
   try {
     await traffic(stack);
