@@ -15,9 +15,10 @@ function line(r: LogRecord): string {
 }
 
 /**
- * `datahub logs tail`: polls `GET /v1/logs` every `interval` ms and prints the records not seen
- * before, oldest first, until SIGINT/SIGTERM (then resolves: exit 0). Each poll re-reads the last
- * 30 s, since records arrive late; ids seen in that window are remembered to print each once. The
+ * `datahub logs tail`: polls `GET /v1/logs` every `interval` ms and prints the records that arrived
+ * since it started, oldest first, until SIGINT/SIGTERM (then resolves: exit 0). Each poll re-reads
+ * the last 30 s, since records arrive late; ids seen in that window are remembered to print each
+ * once, and the first poll only fills that memory (what was there before is history). The
  * tail's own polls are logged too, under a request id of its own, and skipped, or every poll would
  * print the previous one. With `--json`, one record per line (NDJSON).
  */
@@ -33,7 +34,7 @@ export async function tailLogs(opts: ApiOptions & LogFilterOptions & { interval:
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    for (;;) {
+    for (let first = true; ; first = false) {
       const fresh: LogRecord[] = [];
       let read = 0;
       for await (const r of client.logs.query({ ...logQuery(opts), from: String(since), limit: 1000 })) {
@@ -42,7 +43,7 @@ export async function tailLogs(opts: ApiOptions & LogFilterOptions & { interval:
         const id = `${r.requestId} ${r.timestamp}`;
         if (r.requestId === ownId || seen.has(id)) continue;
         seen.set(id, Date.parse(r.timestamp));
-        fresh.push(r);
+        if (!first) fresh.push(r);
       }
       fresh.reverse(); // the API gives newest first; a tail prints oldest first
       for (const r of fresh) {

@@ -20,14 +20,18 @@ const KEY_COLUMNS: Column<Key>[] = [
   ["STATE", (k) => (k.revoked ? "revoked" : "active")],
 ];
 
-/** A key as `field: value` lines; a new key's secret last, on its own line, with a reminder on stderr. */
-function printKey(k: Key | KeyWithSecret): void {
+/**
+ * A key: the API's JSON with `--json`, else `field: value` lines with a new key's secret last. A
+ * new secret comes with a reminder on stderr either way (stdout stays the result alone).
+ */
+function printKey(k: Key | KeyWithSecret, json: boolean | undefined): void {
   const { key: secret, ...rest } = k as KeyWithSecret;
-  printFields({ ...rest, rateLimit: k.rateLimit ? `${k.rateLimit.limit}/${k.rateLimit.windowSeconds}s${k.rateLimit.algorithm ? ` (${k.rateLimit.algorithm})` : ""}` : null });
-  if (secret) {
-    printLine(`key:        ${secret}`);
-    note("This is the only time the key is shown. Store it now.");
+  if (json) printJson(k);
+  else {
+    printFields({ ...rest, rateLimit: k.rateLimit ? `${k.rateLimit.limit}/${k.rateLimit.windowSeconds}s${k.rateLimit.algorithm ? ` (${k.rateLimit.algorithm})` : ""}` : null });
+    if (secret) printLine(`key:        ${secret}`);
   }
+  if (secret) note("This is the only time the key is shown. Store it now.");
 }
 
 const orgOption = (cmd: Command) => cmd.option("--org <orgId>", "the key's org (root key only; default: found by id)");
@@ -56,8 +60,7 @@ export function registerKeys(program: Command): void {
         ...(opts.rateLimit !== undefined && { rateLimit: opts.rateLimit }),
         ...(opts.metadata !== undefined && { metadata: opts.metadata }),
       });
-      if (opts.json) printJson(created);
-      else printKey(created);
+      printKey(created, opts.json);
     },
   );
 
@@ -77,8 +80,7 @@ export function registerKeys(program: Command): void {
   apiCommand(orgOption(keys.command("get").description("show one key").argument("<keyId>"))).action(async (id: string, opts: OrgOption) => {
     const client = connect(opts);
     const key = await client.keys.get(id, await orgOfKey(client, opts, id));
-    if (opts.json) printJson(key);
-    else printKey(key);
+    printKey(key, opts.json);
   });
 
   apiCommand(
@@ -99,8 +101,7 @@ export function registerKeys(program: Command): void {
     if (!Object.keys(patch).length) throw new UsageError("keys update: nothing to change; give --name, --scopes, --expires-at, --rate-limit or --metadata");
     const client = connect(opts);
     const key = await client.keys.update(id, patch, await orgOfKey(client, opts, id));
-    if (opts.json) printJson(key);
-    else printKey(key);
+    printKey(key, opts.json);
   });
 
   apiCommand(
@@ -114,8 +115,7 @@ export function registerKeys(program: Command): void {
   ).action(async (id: string, opts: OrgOption & { gracePeriod?: number }) => {
     const client = connect(opts);
     const rotated = await client.keys.rotate(id, opts.gracePeriod === undefined ? {} : { gracePeriodSeconds: opts.gracePeriod }, await orgOfKey(client, opts, id));
-    if (opts.json) printJson(rotated);
-    else printKey(rotated);
+    printKey(rotated, opts.json);
   });
 
   apiCommand(orgOption(keys.command("revoke").description("revoke a key; every edge stops accepting it within a second").argument("<keyId>"))).action(

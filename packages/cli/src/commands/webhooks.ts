@@ -33,14 +33,20 @@ const ATTEMPT_COLUMNS: Column<WebhookAttempt>[] = [
   ["ERROR", (a) => a.error],
 ];
 
-/** An endpoint as `field: value` lines; a new secret last, with a reminder on stderr. */
-function printEndpoint(w: WebhookEndpoint | WebhookEndpointWithSecret): void {
+const SECRET_NOTE = "This is the only time the signing secret is shown. Store it now.";
+
+/**
+ * An endpoint: the API's JSON with `--json`, else `field: value` lines with a new secret last. A
+ * new secret comes with a reminder on stderr either way.
+ */
+function printEndpoint(w: WebhookEndpoint | WebhookEndpointWithSecret, json: boolean | undefined): void {
   const { secret, ...rest } = w as WebhookEndpointWithSecret;
-  printFields(rest);
-  if (secret) {
-    printLine(`secret:             ${secret}`);
-    note("This is the only time the signing secret is shown. Store it now.");
+  if (json) printJson(w);
+  else {
+    printFields(rest);
+    if (secret) printLine(`secret:             ${secret}`);
   }
+  if (secret) note(SECRET_NOTE);
 }
 
 /** `--org` on a webhooks command (a root key acting on another org). */
@@ -62,8 +68,7 @@ export function registerWebhooks(program: Command): void {
   ).action(async (url: string, opts: OrgOption & { events: string[]; description?: string; rateLimitPerSecond?: number }) => {
     const body = { url, events: opts.events, ...(opts.description !== undefined && { description: opts.description }), ...(opts.rateLimitPerSecond !== undefined && { rateLimitPerSecond: opts.rateLimitPerSecond }) };
     const created = await connect(opts).webhooks.create(body, scope(opts));
-    if (opts.json) printJson(created);
-    else printEndpoint(created);
+    printEndpoint(created, opts.json);
   });
 
   withOrg(
@@ -79,8 +84,7 @@ export function registerWebhooks(program: Command): void {
 
   withOrg(webhooks.command("get").description("show one endpoint").argument("<endpointId>")).action(async (id: string, opts: OrgOption) => {
     const w = await connect(opts).webhooks.get(id, scope(opts));
-    if (opts.json) printJson(w);
-    else printEndpoint(w);
+    printEndpoint(w, opts.json);
   });
 
   withOrg(
@@ -105,8 +109,7 @@ export function registerWebhooks(program: Command): void {
       if (opts.enable || opts.disable) patch.status = opts.enable ? "enabled" : "disabled";
       if (!Object.keys(patch).length) throw new UsageError("webhooks update: nothing to change; give --endpoint-url, --events, --description, --rate-limit-per-second, --enable or --disable");
       const w = await connect(opts).webhooks.update(id, patch, scope(opts));
-      if (opts.json) printJson(w);
-      else printEndpoint(w);
+      printEndpoint(w, opts.json);
     },
   );
 
@@ -119,9 +122,9 @@ export function registerWebhooks(program: Command): void {
     webhooks.command("rotate-secret").description("make a new signing secret (printed once); the old one keeps signing for 24 h").argument("<endpointId>"),
   ).action(async (id: string, opts: OrgOption) => {
     const rotated = await connect(opts).webhooks.rotateSecret(id, scope(opts));
-    if (opts.json) return printJson(rotated);
-    printFields(rotated);
-    note("This is the only time the signing secret is shown. Store it now.");
+    if (opts.json) printJson(rotated);
+    else printFields(rotated);
+    note(SECRET_NOTE);
   });
 
   withOrg(
