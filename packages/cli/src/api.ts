@@ -11,10 +11,8 @@ export interface ApiOptions {
   timeout: number;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
-
-/** The CLI's version, from packages/cli/package.json. */
-export const CLI_VERSION = VERSION;
+/** The CLI's version, from packages/cli/package.json (`--version`, and the User-Agent of its calls). */
+export const CLI_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Adds the connection and output options of an HTTP command (`--url`, `--key`, `--json`, `--timeout`). */
 export function apiCommand(cmd: Command): Command {
@@ -52,7 +50,7 @@ export function connect(opts: ApiOptions, headers: Record<string, string> = {}):
     url,
     key,
     // Names the CLI in the request logs' userAgent.
-    headers: { "user-agent": `datahub-cli/${VERSION}`, ...headers },
+    headers: { "user-agent": `datahub-cli/${CLI_VERSION}`, ...headers },
     // An edge that accepts the connection but never answers must not hang the command.
     fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
   });

@@ -1,7 +1,7 @@
 import createClient from "openapi-fetch";
 import type { paths } from "./generated/schema";
 import { errorFromResponse, networkError } from "./errors";
-import { paginate, type Page, type PageIterable } from "./pages";
+import { paginate, type PageIterable } from "./pages";
 import { withRetries, type RetryOptions } from "./retry";
 import type * as T from "./types";
 
@@ -63,7 +63,7 @@ export function createDataHubClient(opts: DataHubClientOptions) {
       create: (body: T.CreateKeyRequest): Promise<T.KeyWithSecret> => send(() => api.POST("/v1/keys", { body })),
       /** `GET /v1/keys`, page by page. */
       list: (query: T.ListKeysQuery = {}): PageIterable<T.Key> =>
-        paginate((cursor) => send(() => api.GET("/v1/keys", { params: { query: { ...query, cursor } } })) as Promise<Page<T.Key>>, query.cursor),
+        paginate((cursor) => send(() => api.GET("/v1/keys", { params: { query: { ...query, cursor } } })), query.cursor),
       /** `GET /v1/keys/{id}`. */
       get: (id: string, scope?: T.OrgScope): Promise<T.Key> => send(() => api.GET("/v1/keys/{id}", { params: { path: { id }, query: org(scope) } })),
       /** `PATCH /v1/keys/{id}`: only the fields present change. */
@@ -78,7 +78,7 @@ export function createDataHubClient(opts: DataHubClientOptions) {
     logs: {
       /** `GET /v1/logs`: request records, newest first, page by page. */
       query: (query: T.QueryLogsQuery = {}): PageIterable<T.LogRecord> =>
-        paginate((cursor) => send(() => api.GET("/v1/logs", { params: { query: { ...query, cursor } } })) as Promise<Page<T.LogRecord>>, query.cursor),
+        paginate((cursor) => send(() => api.GET("/v1/logs", { params: { query: { ...query, cursor } } })), query.cursor),
       /** `GET /v1/logs/{requestId}`: the newest record with that id. */
       get: (requestId: string, scope?: T.OrgScope): Promise<T.LogRecord> =>
         send(() => api.GET("/v1/logs/{requestId}", { params: { path: { requestId }, query: org(scope) } })),
@@ -93,7 +93,7 @@ export function createDataHubClient(opts: DataHubClientOptions) {
         send(() => api.POST("/v1/webhooks", { params: { query: org(scope) }, body })),
       /** `GET /v1/webhooks`, page by page. */
       list: (query: T.ListWebhooksQuery = {}): PageIterable<T.WebhookEndpoint> =>
-        paginate((cursor) => send(() => api.GET("/v1/webhooks", { params: { query: { ...query, cursor } } })) as Promise<Page<T.WebhookEndpoint>>, query.cursor),
+        paginate((cursor) => send(() => api.GET("/v1/webhooks", { params: { query: { ...query, cursor } } })), query.cursor),
       /** `GET /v1/webhooks/{id}`. */
       get: (id: string, scope?: T.OrgScope): Promise<T.WebhookEndpoint> =>
         send(() => api.GET("/v1/webhooks/{id}", { params: { path: { id }, query: org(scope) } })),
@@ -108,7 +108,7 @@ export function createDataHubClient(opts: DataHubClientOptions) {
       /** `GET /v1/webhooks/{id}/deliveries`: newest first, page by page. */
       deliveries: (id: string, query: T.ListDeliveriesQuery = {}): PageIterable<T.WebhookDelivery> =>
         paginate(
-          (cursor) => send(() => api.GET("/v1/webhooks/{id}/deliveries", { params: { path: { id }, query: { ...query, cursor } } })) as Promise<Page<T.WebhookDelivery>>,
+          (cursor) => send(() => api.GET("/v1/webhooks/{id}/deliveries", { params: { path: { id }, query: { ...query, cursor } } })),
           query.cursor,
         ),
       /** `GET /v1/webhooks/{id}/deliveries/{deliveryId}/attempts`: every attempt, oldest first. */
