@@ -65,9 +65,11 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
-    // --help and --version print and succeed; a group called without its subcommand printed its
-    // help to stderr; everything else was printed as one line by outputError above.
+    // --help, `help <command>` and --version print and succeed. A group called without its
+    // subcommand printed its help to stderr ("commander.help" with exit code 1); everything else
+    // was printed as one line by outputError above.
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return EXIT.ok;
+    if (err.code === "commander.help" && err.exitCode === 0) return EXIT.ok;
     return EXIT.usage;
   }
   return keepAlive ? undefined : EXIT.ok;

@@ -72,6 +72,8 @@ describe("help", () => {
     const runs = await Promise.all([["migrate", "--help"], ["migrate", "status", "--help"], ["start", "--help"], ["root-key", "reset", "--help"], ["keys", "create", "--help"]].map((a) => datahub(a, env)));
     for (const r of runs) expect(r).toMatchObject({ code: 0, stderr: "", stdout: expect.stringMatching(/^Usage: datahub /) });
     expect(await databaseExists(ghostDb)).toBe(false);
+    const viaHelp = await datahub(["help", "keys"]);
+    expect(viaHelp).toMatchObject({ code: 0, stderr: "", stdout: expect.stringMatching(/^Usage: datahub keys /) });
     const v = await datahub(["--version"]);
     expect(v).toEqual({ code: 0, stdout: "datahub 0.1.0\n", stderr: "" });
   });
