@@ -20,6 +20,7 @@ FROM base AS deps
 COPY package.json package-lock.json ./
 COPY packages/proto/package.json packages/proto/
 COPY packages/runtime/package.json packages/runtime/
+COPY packages/client/package.json packages/client/
 COPY packages/cli/package.json packages/cli/
 COPY services/auth/package.json services/auth/
 COPY services/ratelimit/package.json services/ratelimit/

@@ -18,6 +18,8 @@ const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
  */
 const READ_ELSEWHERE: Record<string, string> = {
   DATAHUB_ENV_FILE: "packages/runtime/src/env-file.ts",
+  DATAHUB_URL: "packages/cli/src/api.ts",
+  DATAHUB_API_KEY: "packages/cli/src/api.ts",
   TEST_PG_URL: "packages/runtime/src/testing/index.ts",
   TEST_REDIS_URL: "packages/runtime/src/testing/index.ts",
   TEST_LOG_LEVEL: "packages/runtime/src/testing/index.ts",

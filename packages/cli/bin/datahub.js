@@ -6,6 +6,8 @@ import { register } from "tsx/esm/api";
 register();
 // .datahub.env first: the tracing preload reads OTEL_* and the config the rest.
 await import("../src/load-env-file.ts");
-// Tracing starts before anything imports pg or ioredis, so their instrumentations see them load.
-if (process.argv[2] === "start") await import("../src/tracing-preload.ts");
+// Tracing starts before anything imports pg or ioredis, so their instrumentations see them load
+// (not for `start --help`, which only prints).
+const help = process.argv.includes("--help") || process.argv.includes("-h");
+if (process.argv[2] === "start" && !help) await import("../src/tracing-preload.ts");
 await import("../src/main.ts");

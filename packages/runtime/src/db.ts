@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import pg from "pg";
 import { runner } from "node-pg-migrate";
 import type { Logger } from "./logger";
@@ -87,6 +88,42 @@ export async function migrate(opts: MigrateOptions): Promise<string[]> {
   });
   if (applied.length) opts.logger.info({ schema: opts.schema, migrations: applied.map((m) => m.name) }, "migrations applied");
   return applied.map((m) => m.name);
+}
+
+/** One migration of a service and whether the database has it. */
+export interface MigrationState {
+  name: string;
+  applied: boolean;
+  /** When it was applied; null while pending. */
+  runOn: Date | null;
+}
+
+/**
+ * The migrations of `dir` and which of them the database has, read from the schema's history
+ * table. Changes nothing: a database, schema or history table that does not exist yet means every
+ * migration is pending (no `ensureDatabase`, no lock), so it is safe against production.
+ */
+export async function migrationStatus(opts: Omit<MigrateOptions, "logger">): Promise<MigrationState[]> {
+  // node-pg-migrate names a migration after its file without the extension.
+  const files = readdirSync(opts.dir)
+    .filter((f) => /\.(sql|js|ts|cjs|mjs)$/.test(f))
+    .map((f) => f.replace(/\.[^.]+$/, ""))
+    .sort();
+  const applied = new Map<string, Date>();
+  const client = new pg.Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    const table = `"${opts.schema.replace(/"/g, '""')}".schema_migrations`;
+    const { rows } = await client.query<{ name: string; run_on: Date }>(`SELECT name, run_on FROM ${table}`);
+    for (const r of rows) applied.set(r.name, r.run_on);
+  } catch (err) {
+    // 3D000: no such database; 3F000: no such schema; 42P01: no history table. All mean "nothing applied yet".
+    if (!["3D000", "3F000", "42P01"].includes((err as { code?: string }).code ?? "")) throw err;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const names = [...new Set([...files, ...applied.keys()])].sort();
+  return names.map((name) => ({ name, applied: applied.has(name), runOn: applied.get(name) ?? null }));
 }
 
 /**

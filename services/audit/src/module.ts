@@ -5,7 +5,8 @@ import { startPartitionMaintenance } from "./partitions";
 import { createAuditService } from "./server";
 import { PgLogStore } from "./store/pg-store";
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
+/** The audit service's SQL migrations (node-pg-migrate SQL files). */
+export const AUDIT_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
 
 /** Statement timeout of the audit pool; a store call slower than this fails with UNAVAILABLE. */
 const STATEMENT_TIMEOUT_MS = 10_000;
@@ -15,7 +16,7 @@ const STATEMENT_TIMEOUT_MS = 10_000;
  * @returns names of the migrations applied by this call.
  */
 export function migrateAudit(config: Config, logger: Logger): Promise<string[]> {
-  return migrate({ databaseUrl: config.databaseUrls.audit, schema: "audit", dir: MIGRATIONS_DIR, logger });
+  return migrate({ databaseUrl: config.databaseUrls.audit, schema: "audit", dir: AUDIT_MIGRATIONS_DIR, logger });
 }
 
 /**

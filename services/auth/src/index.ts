@@ -4,6 +4,7 @@
  */
 export { authModule } from "./module";
 export { migrateAuth, openKeyAdmin, AUTH_MIGRATIONS_DIR } from "./admin";
+export { resetRootKey, type RootKeyReset } from "./root-reset";
 export { KeyManager, type CreateKeyInput, type UpdateKeyInput, type KeyManagerOptions } from "./key-manager";
 export { MemoryKeyStore } from "./store/memory-key-store";
 export { PgKeyStore } from "./store/pg-key-store";

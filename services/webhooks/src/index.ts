@@ -1,2 +1,2 @@
-export { webhooksModule, migrateWebhooks } from "./module";
+export { webhooksModule, migrateWebhooks, WEBHOOKS_MIGRATIONS_DIR } from "./module";
 export type { WebhookMethods } from "./server";

@@ -12,7 +12,8 @@ import { PgWebhookStore } from "./store/pg-store";
 import { startSweeper } from "./sweeper";
 import { startDeliveryWorker } from "./worker";
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
+/** The webhooks service's SQL migrations (node-pg-migrate SQL files). */
+export const WEBHOOKS_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
 
 /** Statement timeout of the webhooks pool; a store call slower than this fails with UNAVAILABLE. */
 const STATEMENT_TIMEOUT_MS = 10_000;
@@ -22,7 +23,7 @@ const STATEMENT_TIMEOUT_MS = 10_000;
  * @returns names of the migrations applied by this call.
  */
 export function migrateWebhooks(config: Config, logger: Logger): Promise<string[]> {
-  return migrate({ databaseUrl: config.databaseUrls.webhooks, schema: "webhooks", dir: MIGRATIONS_DIR, logger });
+  return migrate({ databaseUrl: config.databaseUrls.webhooks, schema: "webhooks", dir: WEBHOOKS_MIGRATIONS_DIR, logger });
 }
 
 /** The BullMQ key prefix: the runtime prefix + `webhooks`, hash-tagged on Redis Cluster (one slot per queue). */

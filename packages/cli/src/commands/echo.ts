@@ -5,7 +5,7 @@
  * separate, opt-in command: `datahub start` never runs it, so no deployment serves it by accident.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { parseArgs } from "node:util";
+import type { Command } from "commander";
 import { UsageError } from "../usage";
 
 /** Bodies are echoed up to this size; the rest is dropped (and counted) to keep replies small. */
@@ -76,22 +76,25 @@ export async function startEchoServer(opts: { port: number; host?: string }): Pr
   };
 }
 
-/** `datahub echo [--port 9000] [--host 127.0.0.1]`: serves until SIGINT/SIGTERM, then exits 0. */
-export async function echoCommand(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string };
-  try {
-    ({ values } = parseArgs({ args, options: { port: { type: "string" }, host: { type: "string" } }, strict: true }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const port = Number(values.port ?? "9000");
-  if (!/^\d+$/.test(values.port ?? "9000") || port > 65535) throw new UsageError(`--port: expected 0-65535, got "${values.port}"`);
-  const server = await startEchoServer({ port, host: values.host });
-  process.stdout.write(`datahub echo: answering on ${server.url} with what each request carried\n`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  await server.close();
-  return 0;
+/**
+ * `datahub echo [--port 9000] [--host 127.0.0.1]`: serves until SIGINT/SIGTERM, then exits 0. It
+ * reads no DataHub configuration: it must run where DataHub's own environment is not set up.
+ */
+export function registerEcho(program: Command): void {
+  program
+    .command("echo")
+    .description("a demo upstream that answers with the request it received (the quick start's; never part of `datahub start`)")
+    .option("--port <port>", "port to listen on", "9000")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .action(async (opts: { port: string; host: string }) => {
+      const port = Number(opts.port);
+      if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port: expected 0-65535, got "${opts.port}"`);
+      const server = await startEchoServer({ port, host: opts.host });
+      process.stdout.write(`datahub echo: answering on ${server.url} with what each request carried\n`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await server.close();
+    });
 }
