@@ -35,7 +35,9 @@ export class CommandExit extends Error {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommandExit) return err.code;
   if (err instanceof UsageError) return EXIT.usage;
-  if (err instanceof ConfigError) return EXIT.config;
+  // A bad datahub.yaml at start is configuration too (matched by name: importing the edge here
+  // would load it for every command).
+  if (err instanceof ConfigError || (err as Error)?.name === "RoutesConfigError") return EXIT.config;
   if (err instanceof DataHubError) {
     // A 429 that outlived the client's retries is "try later", like a 503, not a wrong request.
     if (err.status === 0 || err.status === 429 || err.status === 502 || err.status === 503 || err.status === 504) return EXIT.unavailable;
@@ -53,7 +55,8 @@ export function messageFor(err: unknown): string {
     return `${err.status} ${err.slug === "about:blank" ? err.title : err.slug}: ${err.detail}${where}`;
   }
   // ListenError (a port `datahub start` cannot bind) is matched by name for the same reason.
-  const known = err instanceof ConfigError || err instanceof UsageError || (err as Error)?.name === "ListenError";
+  const name = (err as Error)?.name;
+  const known = err instanceof ConfigError || err instanceof UsageError || name === "ListenError" || name === "RoutesConfigError";
   const message = (err as Error)?.message ?? String(err);
   return (known ? message : `error: ${message}`).replace(/\s*\n\s*/g, " ");
 }

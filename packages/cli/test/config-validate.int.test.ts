@@ -60,7 +60,7 @@ test("rate-limit caps come from the environment, as at start-up", () => {
 
 test("a missing file: exit 66; a bad command line: exit 64", () => {
   expect(datahub(["config", "validate", "/nonexistent/datahub.yaml"])).toEqual({ code: 66, stdout: "", stderr: "datahub: /nonexistent/datahub.yaml: cannot read: ENOENT\n" });
-  expect(datahub(["config", "validate", "a.yaml", "b.yaml"])).toMatchObject({ code: 64, stderr: "datahub: usage: datahub config validate [file]\n" });
+  expect(datahub(["config", "validate", "a.yaml", "b.yaml"])).toMatchObject({ code: 64, stderr: expect.stringMatching(/^datahub: too many arguments for 'validate'[^\n]*\n$/) });
   expect(datahub(["config", "check"])).toMatchObject({ code: 64 });
 });
 
