@@ -6,8 +6,9 @@
  * (2) how often the hot path pays it: the all-in-one stack under the bench load (a valid key, an
  *     exact limit that never trips, every request logged), credential checks
  *     (`datahub_grpc_server_auth_total`) per proxied request, from /metrics before and after.
- * Writes the result into docs/benchmarks.md under "Internal gRPC credentials" unless
- * BENCH_NO_WRITE=1. Env: BENCH_DURATION_S (10), BENCH_CONNECTIONS (64).
+ * Part of `npm run bench` (section "internal-auth"); run alone it writes the same section of
+ * docs/benchmarks.md ("Internal gRPC credentials") unless BENCH_NO_WRITE=1.
+ * Env: BENCH_DURATION_S (10), BENCH_CONNECTIONS (64).
  */
 import { fileURLToPath } from "node:url";
 import { auth } from "@datahub/proto";
@@ -59,11 +60,12 @@ async function sumOf(metricsUrl: string, name: string): Promise<number> {
   return sum;
 }
 
-async function main(): Promise<number> {
+/** Measures both parts; returns the section's markdown, or null when wrk is missing. */
+export async function runInternalAuthSection(): Promise<string | null> {
   const tool = await detectLoadTool();
   if (tool !== "wrk") {
-    console.error("bench/internal-auth.ts needs wrk (sudo apt-get install -y wrk)");
-    return 2;
+    console.error("the internal-auth bench needs wrk (sudo apt-get install -y wrk)");
+    return null;
   }
   // Warm the key cache first so the isolated rows measure hits (the first lookup is a miss).
   const perCheck = isolated();
@@ -96,7 +98,7 @@ async function main(): Promise<number> {
     await up.child.stop();
   }
   const body = [
-    `Command: \`node --import tsx bench/internal-auth.ts\`, ${codeVersion()}. Machine: ${await machineFacts()}.`,
+    `Command: \`BENCH_SECTIONS=internal-auth npm run bench\` (or \`node --import tsx bench/internal-auth.ts\`), ${codeVersion()}. Machine: ${await machineFacts()}.`,
     "",
     markdownTable(["one credential check (`judgeCaller`)", "ns per check (best of 5 × 200,000)"], perCheck.map(([name, ns]) => [name, fmt(ns)])),
     "",
@@ -110,9 +112,15 @@ async function main(): Promise<number> {
       ],
     ),
   ].join("\n");
-  console.log(body);
-  if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Internal gRPC credentials", body)}`);
-  return 0;
+  return body;
 }
 
-runMain(main);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  runMain(async () => {
+    const body = await runInternalAuthSection();
+    if (body === null) return 2;
+    console.log(body);
+    if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Internal gRPC credentials", body)}`);
+    return 0;
+  });
+}

@@ -7,7 +7,9 @@
  * speed hits every row alike.
  * Then the "Rate-limit algorithms" section (bench/ratelimit-algorithms.ts): each algorithm's cost,
  * and the "Webhook delivery" section (bench/webhooks.ts): deliveries/s and publish→receipt latency.
- * Env: BENCH_SECTIONS=pipeline,algorithms,webhooks (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
+ * Then the "Internal gRPC credentials" section (bench/internal-auth.ts): one credential check, and
+ * credential checks per proxied request under load.
+ * Env: BENCH_SECTIONS=pipeline,algorithms,webhooks,internal-auth (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
  *      BENCH_ONLY=upstream,bare,datahub,split,traced (all but traced), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output),
  *      BENCH_OTEL=1: adds the "traced" row (all-in-one with OpenTelemetry at 100 % sampling, exporting
  *      to a local no-op OTLP sink) and writes the "Tracing overhead" section instead of "Full pipeline".
@@ -22,6 +24,7 @@ import { codeVersion, machineFacts, pipelineTable, writeSection, type PipelineRo
 import { fmt } from "./stats";
 import { runAlgorithmsSection } from "./ratelimit-algorithms";
 import { runWebhooksSection } from "./webhooks";
+import { runInternalAuthSection } from "./internal-auth";
 
 const BAR = 0.4;
 const ROWS = ["upstream", "bare", "datahub", "split", "traced"] as const;
@@ -228,9 +231,9 @@ async function pipelineSection(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-const SECTIONS = ["pipeline", "algorithms", "webhooks"] as const;
+const SECTIONS = ["pipeline", "algorithms", "webhooks", "internal-auth"] as const;
 
-/** BENCH_SECTIONS=pipeline,algorithms,webhooks (default: all): which sections of docs/benchmarks.md to run. */
+/** BENCH_SECTIONS=pipeline,algorithms,webhooks,internal-auth (default: all): which sections of docs/benchmarks.md to run. */
 function selectedSections(): Set<string> {
   const raw = process.env.BENCH_SECTIONS?.split(",").map((s) => s.trim()).filter(Boolean) ?? [...SECTIONS];
   const bad = raw.filter((r) => !(SECTIONS as readonly string[]).includes(r));
@@ -254,6 +257,13 @@ async function main(): Promise<number> {
     const body = await runWebhooksSection();
     console.log(`\n${body}`);
     if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Webhook delivery", body)}`);
+  }
+  if (sections.has("internal-auth")) {
+    console.log("");
+    const body = await runInternalAuthSection();
+    if (body === null) return 2;
+    console.log(`\n${body}`);
+    if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Internal gRPC credentials", body)}`);
   }
   return code;
 }
