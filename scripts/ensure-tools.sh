@@ -12,28 +12,28 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-if ! command -v promtool >/dev/null 2>&1; then
+# Installs a Debian package when its command is missing (one `apt-get update` per run).
+apt_updated=0
+ensure_command() {
+  local cmd=$1 pkg=$2
+  command -v "$cmd" >/dev/null 2>&1 && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "error: promtool is missing and apt-get is not available; install Prometheus's promtool yourself and re-run" >&2
+    echo "error: $cmd is missing and apt-get is not available; install it yourself (Debian package $pkg) and re-run" >&2
     exit 1
   fi
-  echo "==> installing promtool (Debian package prometheus)"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  echo "==> installing $cmd (Debian package $pkg)"
+  if [ "$apt_updated" -eq 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null
+}
+
+if ! command -v promtool >/dev/null 2>&1; then
+  ensure_command promtool prometheus
   # The package starts a Prometheus server where systemd runs; the tests need only promtool.
   $SUDO systemctl stop prometheus >/dev/null 2>&1 || true
 fi
 echo "==> promtool: $(promtool --version 2>&1 | head -1)"
 
-if ! command -v jq >/dev/null 2>&1; then
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "error: jq is missing and apt-get is not available; install jq yourself and re-run" >&2
-    exit 1
-  fi
-  echo "==> installing jq"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends jq >/dev/null
-fi
+ensure_command jq jq
 echo "==> jq: $(jq --version)"
 
 # Not fatal: without kubectl only the deploy/k8s tests fail, each with the reason.
