@@ -1,9 +1,9 @@
 import createClient from "openapi-fetch";
-import type { paths } from "./generated/schema";
-import { errorFromResponse, networkError } from "./errors";
-import { paginate, type PageIterable } from "./pages";
-import { withRetries, type RetryOptions } from "./retry";
-import type * as T from "./types";
+import type { paths } from "./generated/schema.ts";
+import { errorFromResponse, networkError } from "./errors.ts";
+import { paginate, type PageIterable } from "./pages.ts";
+import { withRetries, type RetryOptions } from "./retry.ts";
+import type * as T from "./types.ts";
 
 /** Options of {@link createDataHubClient}. */
 export interface DataHubClientOptions {

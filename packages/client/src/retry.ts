@@ -1,4 +1,4 @@
-import { retryAfterSeconds } from "./errors";
+import { retryAfterSeconds } from "./errors.ts";
 
 /** How the client retries answers that ask the caller to come back later. */
 export interface RetryOptions {
