@@ -172,6 +172,18 @@ describe("ci.yml", () => {
     expect(lines.findIndex((l) => l.startsWith("npm ci"))).toBeLessThan(lines.indexOf(readmeTest!));
   });
 
+  it("runs the README's two commands as a fresh machine would: no kubectl, a PostgreSQL that wants a password, the walkthrough in between", () => {
+    const quick = ci.jobs.quickstart!;
+    expect(quick.services).toBeUndefined();
+    const runs: string[] = quick.steps!.map((s: { run?: string }) => s.run ?? "");
+    const at = (text: string) => runs.findIndex((r) => r.includes(text));
+    expect(at("sudo rm -f \"$k\"")).toBeGreaterThanOrEqual(0);
+    expect(at("./scripts/quickstart.sh")).toBeGreaterThan(at("sudo rm -f \"$k\""));
+    expect(runs[at("./scripts/quickstart.sh")]).toContain("test -f .datahub.env");
+    expect(at("<!-- walkthrough -->")).toBeGreaterThan(at("./scripts/quickstart.sh"));
+    expect(runs[runs.length - 1]!.trim()).toBe("npm test");
+  });
+
   it("provides health-checked PostgreSQL 16 and Redis 7 on 127.0.0.1", () => {
     const services = test.services ?? {};
     expect(Object.keys(services).sort()).toEqual(["postgres", "redis"]);
