@@ -2,6 +2,7 @@
  * Helpers for tests that run against the real PostgreSQL and Redis on 127.0.0.1.
  * Every test run gets its own database and Redis key prefix and removes them afterwards.
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
@@ -59,16 +60,39 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
   };
 }
 
-/** A free TCP port on 127.0.0.1 (there is a small race between this and its use; fine for tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Lowest port the kernel hands out to outgoing connections (Linux default 32768). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+const EPHEMERAL_LOW = ephemeralLow();
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free TCP port on 127.0.0.1, chosen below the kernel's ephemeral range: a port from that range
+ * (what `listen(0)` returns) can be taken by any outgoing connection — a Redis or PostgreSQL client
+ * of the same test — between this check and the server's bind, which failed suites with EADDRINUSE.
+ * Ports below it are only ever taken by an explicit bind, so the remaining race is with another
+ * test picking the same random port, which the check here makes rare.
+ */
+export async function freePort(): Promise<number> {
+  const low = Math.max(10_000, EPHEMERAL_LOW - 12_000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (EPHEMERAL_LOW - low));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port found in ${low}-${EPHEMERAL_LOW - 1}`);
 }
 
 /** An empty datahub.yaml: test processes never pick up the working directory's file. */
