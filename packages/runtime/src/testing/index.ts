@@ -70,6 +70,8 @@ function ephemeralLow(): number {
   }
 }
 const EPHEMERAL_LOW = ephemeralLow();
+/** Ports this process has handed out already. */
+const handedOut = new Set<number>();
 
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -90,7 +92,12 @@ export async function freePort(): Promise<number> {
   const low = Math.max(10_000, EPHEMERAL_LOW - 12_000);
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = low + Math.floor(Math.random() * (EPHEMERAL_LOW - low));
-    if (await bindable(port)) return port;
+    // Not bound yet is not enough: testEnv asks for three ports before anything binds them.
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error(`no free port found in ${low}-${EPHEMERAL_LOW - 1}`);
 }
