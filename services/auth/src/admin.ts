@@ -14,6 +14,8 @@ import { invalidationCounter, RedisInvalidationPublisher, type InvalidationPubli
 import { PgOutbox } from "./events/outbox";
 import { KeyManager } from "./key-manager";
 import { PgKeyStore } from "./store/pg-key-store";
+import { ConsoleSessions } from "./sessions/console-sessions";
+import { PgSessionStore } from "./sessions/pg-session-store";
 
 /** The auth service's SQL migrations (node-pg-migrate SQL files). */
 export const AUTH_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
@@ -30,6 +32,8 @@ export interface AuthResources {
   store: PgKeyStore;
   publisher: InvalidationPublisher;
   keys: KeyManager;
+  /** Console sessions (table `auth.console_sessions`). */
+  sessions: ConsoleSessions;
   /** The system-event outbox (written by `keys`, read by the module's relay). */
   outbox: PgOutbox;
   /** `onEvent` runs after a key change committed an event; the module points it at its relay. */
@@ -58,6 +62,7 @@ export function openAuthResources(config: Config, logger: Logger, registry: Regi
     store,
     publisher,
     keys,
+    sessions: new ConsoleSessions({ sessions: new PgSessionStore(pool), keys: store }),
     outbox: new PgOutbox(pool),
     hooks,
     close: () =>

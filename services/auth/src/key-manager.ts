@@ -1,6 +1,7 @@
 import { apiKeyPrefix, generateApiKey, hashApiKey, isWellFormedApiKey, newId, type Logger } from "@datahub/runtime";
 import { NotFoundError, PreconditionError, ValidationError } from "./errors";
 import { keyEvent } from "./events/system-events";
+import { judgeKey } from "./judge-key";
 import type { InvalidationPublisher } from "./invalidation";
 import type { KeyPatch, KeyStore } from "./store/key-store";
 import { toInfo, type ApiKeyInfo, type IssuedKey, type JsonObject, type Org, type RateLimitPolicy, type StoredKey, type VerifyResult } from "./types";
@@ -209,16 +210,11 @@ export class KeyManager {
    * valid key (throttled, in the background: the answer never waits for that write).
    */
   async verifyKey(key: string): Promise<VerifyResult> {
-    const base = { valid: false, scopes: [] as string[], rateLimit: null, expiresAt: null, root: false };
-    if (typeof key !== "string" || !isWellFormedApiKey(key)) return { ...base, code: "MALFORMED" };
-    const rec = await this.store.findKeyByHash(hashApiKey(key));
-    if (!rec) return { ...base, code: "NOT_FOUND" };
+    if (typeof key !== "string" || !isWellFormedApiKey(key)) return { valid: false, scopes: [], rateLimit: null, expiresAt: null, root: false, code: "MALFORMED" };
     const now = this.now();
-    const found = { ...base, keyId: rec.id, orgId: rec.orgId, expiresAt: rec.expiresAt, root: rec.root };
-    if (rec.revokedAt && rec.revokedAt.getTime() <= now) return { ...found, code: "REVOKED" };
-    if (rec.expiresAt && rec.expiresAt.getTime() <= now) return { ...found, code: "EXPIRED" };
-    this.touch(rec.id, now);
-    return { ...found, valid: true, code: "VALID", scopes: rec.scopes, rateLimit: rec.rateLimit };
+    const result = judgeKey(await this.store.findKeyByHash(hashApiKey(key)), now);
+    if (result.valid) this.touch(result.keyId!, now);
+    return result;
   }
 
   /** Waits for background `last_used_at` writes (tests, shutdown). */

@@ -5,6 +5,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { auth } from "@datahub/proto";
+import type { SessionView } from "./sessions/console-sessions";
 import type { ApiKeyInfo, Org, RateLimitPolicy, VerifyResult, RateLimitAlgorithm } from "./types";
 
 type ApiKeyInit = MessageInitShape<typeof auth.ApiKeySchema>;
@@ -71,4 +72,9 @@ export function verifyMessage(r: VerifyResult): VerifyInit {
     expiresAt: ts(r.expiresAt),
     root: r.root,
   };
+}
+
+/** A live console session as `auth.Session`. */
+export function sessionMessage(s: SessionView): MessageInitShape<typeof auth.SessionSchema> {
+  return { expiresAt: timestampFromDate(s.expiresAt), key: verifyMessage(s.key), keyName: s.keyName };
 }

@@ -25,7 +25,7 @@ export const authModule: DatahubModule = {
       await res.close();
       throw err;
     }
-    ctx.grpc.addService(auth.AuthService, createAuthService(res.keys, logger));
+    ctx.grpc.addService(auth.AuthService, createAuthService(res.keys, res.sessions, logger));
     const webhooksClient = ctx.client(webhooks.WebhookService, ctx.config.addresses.webhooks);
     const events = systemEventsCounter(ctx.registry);
     const relay = new EventRelay({

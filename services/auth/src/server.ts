@@ -3,7 +3,8 @@ import { GrpcStatus, RpcError, type Logger, type ServiceImpl } from "@datahub/ru
 import { auth } from "@datahub/proto";
 import { NotFoundError, PreconditionError, StoreUnavailableError, ValidationError } from "./errors";
 import type { KeyManager } from "./key-manager";
-import { apiKeyMessage, dateFrom, orgMessage, rateLimitFrom, verifyMessage } from "./messages";
+import { apiKeyMessage, dateFrom, orgMessage, rateLimitFrom, sessionMessage, verifyMessage } from "./messages";
+import type { ConsoleSessions } from "./sessions/console-sessions";
 import type { KeyPatch } from "./store/key-store";
 
 type AuthMethods = typeof auth.AuthService extends GenService<infer T> ? T : never;
@@ -38,8 +39,8 @@ function patchFrom(req: auth.UpdateKeyRequest): KeyPatch {
   return patch;
 }
 
-/** The AuthService handlers (every RPC of auth.proto) over a KeyManager. */
-export function createAuthService(keys: KeyManager, logger: Logger): ServiceImpl<AuthMethods> {
+/** The AuthService handlers (every RPC of auth.proto) over a KeyManager and the console sessions. */
+export function createAuthService(keys: KeyManager, sessions: ConsoleSessions, logger: Logger): ServiceImpl<AuthMethods> {
   const impl: ServiceImpl<AuthMethods> = {
     verifyKey: async (req) => verifyMessage(await keys.verifyKey(req.key)),
 
@@ -76,6 +77,22 @@ export function createAuthService(keys: KeyManager, logger: Logger): ServiceImpl
     rotateKey: async (req) => {
       const issued = await keys.rotateKey(req.orgId, req.id, { gracePeriodSeconds: req.gracePeriodSeconds });
       return { apiKey: apiKeyMessage(issued.apiKey), key: issued.key };
+    },
+
+    createSession: async (req) => {
+      const signIn = await sessions.create(req.key, req.ttlSeconds);
+      if (!signIn.valid) return { valid: false, session: { key: verifyMessage(signIn.key) } };
+      return { valid: true, token: signIn.token, session: sessionMessage(signIn.session) };
+    },
+
+    verifySession: async (req) => {
+      const session = await sessions.verify(req.token);
+      return session ? { valid: true, session: sessionMessage(session) } : { valid: false };
+    },
+
+    endSession: async (req) => {
+      await sessions.end(req.token);
+      return {};
     },
   };
 

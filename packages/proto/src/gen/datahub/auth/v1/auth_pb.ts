@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file datahub/auth/v1/auth.proto.
  */
 export const file_datahub_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChpkYXRhaHViL2F1dGgvdjEvYXV0aC5wcm90bxIPZGF0YWh1Yi5hdXRoLnYxIh8KEFZlcmlmeUtleVJlcXVlc3QSCwoDa2V5GAEgASgJIusBChFWZXJpZnlLZXlSZXNwb25zZRINCgV2YWxpZBgBIAEoCBIOCgZrZXlfaWQYAiABKAkSDgoGb3JnX2lkGAMgASgJEg4KBnNjb3BlcxgEIAMoCRIpCgRjb2RlGAUgASgOMhsuZGF0YWh1Yi5hdXRoLnYxLlZlcmlmeUNvZGUSLgoKcmF0ZV9saW1pdBgGIAEoCzIaLmRhdGFodWIuYXV0aC52MS5SYXRlTGltaXQSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEcm9vdBgIIAEoCCJNCglSYXRlTGltaXQSEQoFbGltaXQYASABKARCAjACEhoKDndpbmRvd19zZWNvbmRzGAIgASgEQgIwAhIRCglhbGdvcml0aG0YAyABKAkiTwoDT3JnEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIAoQQ3JlYXRlT3JnUmVxdWVzdBIMCgRuYW1lGAEgASgJIjYKEUNyZWF0ZU9yZ1Jlc3BvbnNlEiEKA29yZxgBIAEoCzIULmRhdGFodWIuYXV0aC52MS5PcmciEQoPTGlzdE9yZ3NSZXF1ZXN0IjYKEExpc3RPcmdzUmVzcG9uc2USIgoEb3JncxgBIAMoCzIULmRhdGFodWIuYXV0aC52MS5Pcmci3gIKBkFwaUtleRIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIOCgZwcmVmaXgYBCABKAkSDgoGc2NvcGVzGAUgAygJEikKCG1ldGFkYXRhGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyYXRlX2xpbWl0GAggASgLMhouZGF0YWh1Yi5hdXRoLnYxLlJhdGVMaW1pdBIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3VzZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3Jldm9rZWQYCyABKAgSDAoEcm9vdBgMIAEoCCLLAQoQQ3JlYXRlS2V5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIOCgZzY29wZXMYAyADKAkSKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJhdGVfbGltaXQYBiABKAsyGi5kYXRhaHViLmF1dGgudjEuUmF0ZUxpbWl0IkoKEUNyZWF0ZUtleVJlc3BvbnNlEigKB2FwaV9rZXkYASABKAsyFy5kYXRhaHViLmF1dGgudjEuQXBpS2V5EgsKA2tleRgCIAEoCSIrCg1HZXRLZXlSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIKCgJpZBgCIAEoCSI6Cg5HZXRLZXlSZXNwb25zZRIoCgdhcGlfa2V5GAEgASgLMhcuZGF0YWh1Yi5hdXRoLnYxLkFwaUtleSJACg9MaXN0S2V5c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg0KBWxpbWl0GAIgASgNEg4KBmN1cnNvchgDIAEoCSJSChBMaXN0S2V5c1Jlc3BvbnNlEikKCGFwaV9rZXlzGAEgAygLMhcuZGF0YWh1Yi5hdXRoLnYxLkFwaUtleRITCgtuZXh0X2N1cnNvchgCIAEoCSIcCgpTdHJpbmdMaXN0Eg4KBnZhbHVlcxgBIAMoCSK2AgoQVXBkYXRlS2V5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSCgoCaWQYAiABKAkSEQoEbmFtZRgDIAEoCUgAiAEBEisKBnNjb3BlcxgEIAEoCzIbLmRhdGFodWIuYXV0aC52MS5TdHJpbmdMaXN0EikKCG1ldGFkYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCgpleHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBjbGVhcl9leHBpcmVzX2F0GAcgASgIEi4KCnJhdGVfbGltaXQYCCABKAsyGi5kYXRhaHViLmF1dGgudjEuUmF0ZUxpbWl0EhgKEGNsZWFyX3JhdGVfbGltaXQYCSABKAhCBwoFX25hbWUiPQoRVXBkYXRlS2V5UmVzcG9uc2USKAoHYXBpX2tleRgBIAEoCzIXLmRhdGFodWIuYXV0aC52MS5BcGlLZXkiLgoQUmV2b2tlS2V5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSCgoCaWQYAiABKAkiEwoRUmV2b2tlS2V5UmVzcG9uc2UiTAoQUm90YXRlS2V5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSCgoCaWQYAiABKAkSHAoUZ3JhY2VfcGVyaW9kX3NlY29uZHMYAyABKA0iSgoRUm90YXRlS2V5UmVzcG9uc2USKAoHYXBpX2tleRgBIAEoCzIXLmRhdGFodWIuYXV0aC52MS5BcGlLZXkSCwoDa2V5GAIgASgJKqgBCgpWZXJpZnlDb2RlEhsKF1ZFUklGWV9DT0RFX1VOU1BFQ0lGSUVEEAASFQoRVkVSSUZZX0NPREVfVkFMSUQQARIZChVWRVJJRllfQ09ERV9OT1RfRk9VTkQQAhIXChNWRVJJRllfQ09ERV9SRVZPS0VEEAMSFwoTVkVSSUZZX0NPREVfRVhQSVJFRBAEEhkKFVZFUklGWV9DT0RFX01BTEZPUk1FRBAFMvIFCgtBdXRoU2VydmljZRJSCglWZXJpZnlLZXkSIS5kYXRhaHViLmF1dGgudjEuVmVyaWZ5S2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5WZXJpZnlLZXlSZXNwb25zZRJSCglDcmVhdGVPcmcSIS5kYXRhaHViLmF1dGgudjEuQ3JlYXRlT3JnUmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5DcmVhdGVPcmdSZXNwb25zZRJPCghMaXN0T3JncxIgLmRhdGFodWIuYXV0aC52MS5MaXN0T3Jnc1JlcXVlc3QaIS5kYXRhaHViLmF1dGgudjEuTGlzdE9yZ3NSZXNwb25zZRJSCglDcmVhdGVLZXkSIS5kYXRhaHViLmF1dGgudjEuQ3JlYXRlS2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5DcmVhdGVLZXlSZXNwb25zZRJJCgZHZXRLZXkSHi5kYXRhaHViLmF1dGgudjEuR2V0S2V5UmVxdWVzdBofLmRhdGFodWIuYXV0aC52MS5HZXRLZXlSZXNwb25zZRJPCghMaXN0S2V5cxIgLmRhdGFodWIuYXV0aC52MS5MaXN0S2V5c1JlcXVlc3QaIS5kYXRhaHViLmF1dGgudjEuTGlzdEtleXNSZXNwb25zZRJSCglVcGRhdGVLZXkSIS5kYXRhaHViLmF1dGgudjEuVXBkYXRlS2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5VcGRhdGVLZXlSZXNwb25zZRJSCglSZXZva2VLZXkSIS5kYXRhaHViLmF1dGgudjEuUmV2b2tlS2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5SZXZva2VLZXlSZXNwb25zZRJSCglSb3RhdGVLZXkSIS5kYXRhaHViLmF1dGgudjEuUm90YXRlS2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5Sb3RhdGVLZXlSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChpkYXRhaHViL2F1dGgvdjEvYXV0aC5wcm90bxIPZGF0YWh1Yi5hdXRoLnYxIh8KEFZlcmlmeUtleVJlcXVlc3QSCwoDa2V5GAEgASgJIusBChFWZXJpZnlLZXlSZXNwb25zZRINCgV2YWxpZBgBIAEoCBIOCgZrZXlfaWQYAiABKAkSDgoGb3JnX2lkGAMgASgJEg4KBnNjb3BlcxgEIAMoCRIpCgRjb2RlGAUgASgOMhsuZGF0YWh1Yi5hdXRoLnYxLlZlcmlmeUNvZGUSLgoKcmF0ZV9saW1pdBgGIAEoCzIaLmRhdGFodWIuYXV0aC52MS5SYXRlTGltaXQSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEcm9vdBgIIAEoCCJNCglSYXRlTGltaXQSEQoFbGltaXQYASABKARCAjACEhoKDndpbmRvd19zZWNvbmRzGAIgASgEQgIwAhIRCglhbGdvcml0aG0YAyABKAkiTwoDT3JnEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIAoQQ3JlYXRlT3JnUmVxdWVzdBIMCgRuYW1lGAEgASgJIjYKEUNyZWF0ZU9yZ1Jlc3BvbnNlEiEKA29yZxgBIAEoCzIULmRhdGFodWIuYXV0aC52MS5PcmciEQoPTGlzdE9yZ3NSZXF1ZXN0IjYKEExpc3RPcmdzUmVzcG9uc2USIgoEb3JncxgBIAMoCzIULmRhdGFodWIuYXV0aC52MS5Pcmci3gIKBkFwaUtleRIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIOCgZwcmVmaXgYBCABKAkSDgoGc2NvcGVzGAUgAygJEikKCG1ldGFkYXRhGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyYXRlX2xpbWl0GAggASgLMhouZGF0YWh1Yi5hdXRoLnYxLlJhdGVMaW1pdBIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3VzZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3Jldm9rZWQYCyABKAgSDAoEcm9vdBgMIAEoCCLLAQoQQ3JlYXRlS2V5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIOCgZzY29wZXMYAyADKAkSKQoIbWV0YWRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJhdGVfbGltaXQYBiABKAsyGi5kYXRhaHViLmF1dGgudjEuUmF0ZUxpbWl0IkoKEUNyZWF0ZUtleVJlc3BvbnNlEigKB2FwaV9rZXkYASABKAsyFy5kYXRhaHViLmF1dGgudjEuQXBpS2V5EgsKA2tleRgCIAEoCSIrCg1HZXRLZXlSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIKCgJpZBgCIAEoCSI6Cg5HZXRLZXlSZXNwb25zZRIoCgdhcGlfa2V5GAEgASgLMhcuZGF0YWh1Yi5hdXRoLnYxLkFwaUtleSJACg9MaXN0S2V5c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEg0KBWxpbWl0GAIgASgNEg4KBmN1cnNvchgDIAEoCSJSChBMaXN0S2V5c1Jlc3BvbnNlEikKCGFwaV9rZXlzGAEgAygLMhcuZGF0YWh1Yi5hdXRoLnYxLkFwaUtleRITCgtuZXh0X2N1cnNvchgCIAEoCSIcCgpTdHJpbmdMaXN0Eg4KBnZhbHVlcxgBIAMoCSK2AgoQVXBkYXRlS2V5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSCgoCaWQYAiABKAkSEQoEbmFtZRgDIAEoCUgAiAEBEisKBnNjb3BlcxgEIAEoCzIbLmRhdGFodWIuYXV0aC52MS5TdHJpbmdMaXN0EikKCG1ldGFkYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCgpleHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBjbGVhcl9leHBpcmVzX2F0GAcgASgIEi4KCnJhdGVfbGltaXQYCCABKAsyGi5kYXRhaHViLmF1dGgudjEuUmF0ZUxpbWl0EhgKEGNsZWFyX3JhdGVfbGltaXQYCSABKAhCBwoFX25hbWUiPQoRVXBkYXRlS2V5UmVzcG9uc2USKAoHYXBpX2tleRgBIAEoCzIXLmRhdGFodWIuYXV0aC52MS5BcGlLZXkiLgoQUmV2b2tlS2V5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSCgoCaWQYAiABKAkiEwoRUmV2b2tlS2V5UmVzcG9uc2UiTAoQUm90YXRlS2V5UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSCgoCaWQYAiABKAkSHAoUZ3JhY2VfcGVyaW9kX3NlY29uZHMYAyABKA0iSgoRUm90YXRlS2V5UmVzcG9uc2USKAoHYXBpX2tleRgBIAEoCzIXLmRhdGFodWIuYXV0aC52MS5BcGlLZXkSCwoDa2V5GAIgASgJIjgKFENyZWF0ZVNlc3Npb25SZXF1ZXN0EgsKA2tleRgBIAEoCRITCgt0dGxfc2Vjb25kcxgCIAEoDSJgChVDcmVhdGVTZXNzaW9uUmVzcG9uc2USDQoFdmFsaWQYASABKAgSDQoFdG9rZW4YAiABKAkSKQoHc2Vzc2lvbhgDIAEoCzIYLmRhdGFodWIuYXV0aC52MS5TZXNzaW9uInwKB1Nlc3Npb24SLgoKZXhwaXJlc19hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoDa2V5GAIgASgLMiIuZGF0YWh1Yi5hdXRoLnYxLlZlcmlmeUtleVJlc3BvbnNlEhAKCGtleV9uYW1lGAMgASgJIiUKFFZlcmlmeVNlc3Npb25SZXF1ZXN0Eg0KBXRva2VuGAEgASgJIlEKFVZlcmlmeVNlc3Npb25SZXNwb25zZRINCgV2YWxpZBgBIAEoCBIpCgdzZXNzaW9uGAIgASgLMhguZGF0YWh1Yi5hdXRoLnYxLlNlc3Npb24iIgoRRW5kU2Vzc2lvblJlcXVlc3QSDQoFdG9rZW4YASABKAkiFAoSRW5kU2Vzc2lvblJlc3BvbnNlKqgBCgpWZXJpZnlDb2RlEhsKF1ZFUklGWV9DT0RFX1VOU1BFQ0lGSUVEEAASFQoRVkVSSUZZX0NPREVfVkFMSUQQARIZChVWRVJJRllfQ09ERV9OT1RfRk9VTkQQAhIXChNWRVJJRllfQ09ERV9SRVZPS0VEEAMSFwoTVkVSSUZZX0NPREVfRVhQSVJFRBAEEhkKFVZFUklGWV9DT0RFX01BTEZPUk1FRBAFMokICgtBdXRoU2VydmljZRJSCglWZXJpZnlLZXkSIS5kYXRhaHViLmF1dGgudjEuVmVyaWZ5S2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5WZXJpZnlLZXlSZXNwb25zZRJSCglDcmVhdGVPcmcSIS5kYXRhaHViLmF1dGgudjEuQ3JlYXRlT3JnUmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5DcmVhdGVPcmdSZXNwb25zZRJPCghMaXN0T3JncxIgLmRhdGFodWIuYXV0aC52MS5MaXN0T3Jnc1JlcXVlc3QaIS5kYXRhaHViLmF1dGgudjEuTGlzdE9yZ3NSZXNwb25zZRJSCglDcmVhdGVLZXkSIS5kYXRhaHViLmF1dGgudjEuQ3JlYXRlS2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5DcmVhdGVLZXlSZXNwb25zZRJJCgZHZXRLZXkSHi5kYXRhaHViLmF1dGgudjEuR2V0S2V5UmVxdWVzdBofLmRhdGFodWIuYXV0aC52MS5HZXRLZXlSZXNwb25zZRJPCghMaXN0S2V5cxIgLmRhdGFodWIuYXV0aC52MS5MaXN0S2V5c1JlcXVlc3QaIS5kYXRhaHViLmF1dGgudjEuTGlzdEtleXNSZXNwb25zZRJSCglVcGRhdGVLZXkSIS5kYXRhaHViLmF1dGgudjEuVXBkYXRlS2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5VcGRhdGVLZXlSZXNwb25zZRJSCglSZXZva2VLZXkSIS5kYXRhaHViLmF1dGgudjEuUmV2b2tlS2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5SZXZva2VLZXlSZXNwb25zZRJSCglSb3RhdGVLZXkSIS5kYXRhaHViLmF1dGgudjEuUm90YXRlS2V5UmVxdWVzdBoiLmRhdGFodWIuYXV0aC52MS5Sb3RhdGVLZXlSZXNwb25zZRJeCg1DcmVhdGVTZXNzaW9uEiUuZGF0YWh1Yi5hdXRoLnYxLkNyZWF0ZVNlc3Npb25SZXF1ZXN0GiYuZGF0YWh1Yi5hdXRoLnYxLkNyZWF0ZVNlc3Npb25SZXNwb25zZRJeCg1WZXJpZnlTZXNzaW9uEiUuZGF0YWh1Yi5hdXRoLnYxLlZlcmlmeVNlc3Npb25SZXF1ZXN0GiYuZGF0YWh1Yi5hdXRoLnYxLlZlcmlmeVNlc3Npb25SZXNwb25zZRJVCgpFbmRTZXNzaW9uEiIuZGF0YWh1Yi5hdXRoLnYxLkVuZFNlc3Npb25SZXF1ZXN0GiMuZGF0YWh1Yi5hdXRoLnYxLkVuZFNlc3Npb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message datahub.auth.v1.VerifyKeyRequest
@@ -618,6 +618,163 @@ export const RotateKeyResponseSchema: GenMessage<RotateKeyResponse> = /*@__PURE_
   messageDesc(file_datahub_auth_v1_auth, 21);
 
 /**
+ * @generated from message datahub.auth.v1.CreateSessionRequest
+ */
+export type CreateSessionRequest = Message<"datahub.auth.v1.CreateSessionRequest"> & {
+  /**
+   * The API key signing in; never stored.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * Requested lifetime; the session also ends when its key does. Capped at 7 days.
+   *
+   * @generated from field: uint32 ttl_seconds = 2;
+   */
+  ttlSeconds: number;
+};
+
+/**
+ * Describes the message datahub.auth.v1.CreateSessionRequest.
+ * Use `create(CreateSessionRequestSchema)` to create a new message.
+ */
+export const CreateSessionRequestSchema: GenMessage<CreateSessionRequest> = /*@__PURE__*/
+  messageDesc(file_datahub_auth_v1_auth, 22);
+
+/**
+ * @generated from message datahub.auth.v1.CreateSessionResponse
+ */
+export type CreateSessionResponse = Message<"datahub.auth.v1.CreateSessionResponse"> & {
+  /**
+   * False when the key is not valid (then only `key.code` is set).
+   *
+   * @generated from field: bool valid = 1;
+   */
+  valid: boolean;
+
+  /**
+   * `dhs_…`: shown only here; the store keeps its SHA-256.
+   *
+   * @generated from field: string token = 2;
+   */
+  token: string;
+
+  /**
+   * @generated from field: datahub.auth.v1.Session session = 3;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message datahub.auth.v1.CreateSessionResponse.
+ * Use `create(CreateSessionResponseSchema)` to create a new message.
+ */
+export const CreateSessionResponseSchema: GenMessage<CreateSessionResponse> = /*@__PURE__*/
+  messageDesc(file_datahub_auth_v1_auth, 23);
+
+/**
+ * A live session and the current state of the key it was created with.
+ *
+ * @generated from message datahub.auth.v1.Session
+ */
+export type Session = Message<"datahub.auth.v1.Session"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 1;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: datahub.auth.v1.VerifyKeyResponse key = 2;
+   */
+  key?: VerifyKeyResponse | undefined;
+
+  /**
+   * @generated from field: string key_name = 3;
+   */
+  keyName: string;
+};
+
+/**
+ * Describes the message datahub.auth.v1.Session.
+ * Use `create(SessionSchema)` to create a new message.
+ */
+export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
+  messageDesc(file_datahub_auth_v1_auth, 24);
+
+/**
+ * @generated from message datahub.auth.v1.VerifySessionRequest
+ */
+export type VerifySessionRequest = Message<"datahub.auth.v1.VerifySessionRequest"> & {
+  /**
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message datahub.auth.v1.VerifySessionRequest.
+ * Use `create(VerifySessionRequestSchema)` to create a new message.
+ */
+export const VerifySessionRequestSchema: GenMessage<VerifySessionRequest> = /*@__PURE__*/
+  messageDesc(file_datahub_auth_v1_auth, 25);
+
+/**
+ * @generated from message datahub.auth.v1.VerifySessionResponse
+ */
+export type VerifySessionResponse = Message<"datahub.auth.v1.VerifySessionResponse"> & {
+  /**
+   * False when the session is unknown, ended, expired, or its key no longer valid.
+   *
+   * @generated from field: bool valid = 1;
+   */
+  valid: boolean;
+
+  /**
+   * @generated from field: datahub.auth.v1.Session session = 2;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message datahub.auth.v1.VerifySessionResponse.
+ * Use `create(VerifySessionResponseSchema)` to create a new message.
+ */
+export const VerifySessionResponseSchema: GenMessage<VerifySessionResponse> = /*@__PURE__*/
+  messageDesc(file_datahub_auth_v1_auth, 26);
+
+/**
+ * @generated from message datahub.auth.v1.EndSessionRequest
+ */
+export type EndSessionRequest = Message<"datahub.auth.v1.EndSessionRequest"> & {
+  /**
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message datahub.auth.v1.EndSessionRequest.
+ * Use `create(EndSessionRequestSchema)` to create a new message.
+ */
+export const EndSessionRequestSchema: GenMessage<EndSessionRequest> = /*@__PURE__*/
+  messageDesc(file_datahub_auth_v1_auth, 27);
+
+/**
+ * @generated from message datahub.auth.v1.EndSessionResponse
+ */
+export type EndSessionResponse = Message<"datahub.auth.v1.EndSessionResponse"> & {
+};
+
+/**
+ * Describes the message datahub.auth.v1.EndSessionResponse.
+ * Use `create(EndSessionResponseSchema)` to create a new message.
+ */
+export const EndSessionResponseSchema: GenMessage<EndSessionResponse> = /*@__PURE__*/
+  messageDesc(file_datahub_auth_v1_auth, 28);
+
+/**
  * @generated from enum datahub.auth.v1.VerifyCode
  */
 export enum VerifyCode {
@@ -737,6 +894,34 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof RotateKeyRequestSchema;
     output: typeof RotateKeyResponseSchema;
+  },
+  /**
+   * Console sessions (docs/console.md): an API key exchanged for a session token that the
+   * edge keeps in an HttpOnly cookie. A session lives while its key does: revoking or
+   * expiring the key ends it, as do EndSession and the session's own expiry.
+   *
+   * @generated from rpc datahub.auth.v1.AuthService.CreateSession
+   */
+  createSession: {
+    methodKind: "unary";
+    input: typeof CreateSessionRequestSchema;
+    output: typeof CreateSessionResponseSchema;
+  },
+  /**
+   * @generated from rpc datahub.auth.v1.AuthService.VerifySession
+   */
+  verifySession: {
+    methodKind: "unary";
+    input: typeof VerifySessionRequestSchema;
+    output: typeof VerifySessionResponseSchema;
+  },
+  /**
+   * @generated from rpc datahub.auth.v1.AuthService.EndSession
+   */
+  endSession: {
+    methodKind: "unary";
+    input: typeof EndSessionRequestSchema;
+    output: typeof EndSessionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_datahub_auth_v1_auth, 0);
