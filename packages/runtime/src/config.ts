@@ -141,6 +141,23 @@ const targets = z
     return [...new Set(parts)] as ServiceName[];
   });
 
+/** Paths the edge answers itself; the console may not take them. */
+const RESERVED_PATHS = ["/v1", "/healthz", "/readyz"];
+
+/** `DATAHUB_CONSOLE_PATH`: one or more lowercase segments, no trailing slash, not a reserved path. */
+const consolePath = z.string().transform((v, ctx) => {
+  const p = v.trim();
+  if (!/^(\/[a-z0-9][a-z0-9._-]*)+$/.test(p)) {
+    ctx.addIssue({ code: "custom", message: `expected a path such as /console (lowercase segments, no trailing slash), got "${v}"` });
+    return z.NEVER;
+  }
+  if (RESERVED_PATHS.some((r) => p === r || p.startsWith(r + "/"))) {
+    ctx.addIssue({ code: "custom", message: `${p} is answered by the edge itself; pick another path` });
+    return z.NEVER;
+  }
+  return p;
+});
+
 const envSchema = z.object({
   DATABASE_URL: url(["postgres:", "postgresql:"]).default("postgres://postgres@127.0.0.1:5432/datahub"),
   AUTH_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
@@ -217,6 +234,11 @@ const envSchema = z.object({
   DATAHUB_AUTH_EVENTS_INTERVAL_MS: int(1000, 1),
   DATAHUB_AUTH_EVENTS_MAX_BACKOFF_MS: int(60000, 1),
   DATAHUB_CORS_ORIGINS: z.string().optional(),
+  DATAHUB_CONSOLE: bool(true),
+  DATAHUB_CONSOLE_PATH: consolePath.default("/console"),
+  DATAHUB_CONSOLE_DIR: z.string().optional(),
+  DATAHUB_CONSOLE_SESSION_TTL_MS: int(28_800_000, 1000),
+  DATAHUB_CONSOLE_SECURE_COOKIE: bool(false),
   DATAHUB_TRUSTED_PROXIES: cidrList.optional(),
   DATAHUB_SERVICES_THREAD: bool(true),
   DATAHUB_WEBHOOKS_CONCURRENCY: int(100, 1),
@@ -257,6 +279,11 @@ export interface Config {
   webhooksAllowCidrs: string[];
   logLevel: string;
   corsOrigins: string[];
+  /**
+   * Edge: the admin console (docs/console.md). `dir` overrides where its built files are read
+   * from; `secureCookie` marks the session cookie Secure without edge TLS (TLS ended by a proxy).
+   */
+  console: { enabled: boolean; path: string; dir?: string; sessionTtlMs: number; secureCookie: boolean };
   /** Edge: CIDRs of proxies whose X-Forwarded-For / Forwarded name the client (docs/security.md). */
   trustedProxies: string[];
   shutdown: { delayMs: number; timeoutMs: number };
@@ -404,6 +431,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooksAllowCidrs: (e.DATAHUB_WEBHOOKS_ALLOW_CIDRS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     logLevel: e.LOG_LEVEL,
     corsOrigins: (e.DATAHUB_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    console: {
+      enabled: e.DATAHUB_CONSOLE,
+      path: e.DATAHUB_CONSOLE_PATH,
+      dir: e.DATAHUB_CONSOLE_DIR,
+      sessionTtlMs: e.DATAHUB_CONSOLE_SESSION_TTL_MS,
+      secureCookie: e.DATAHUB_CONSOLE_SECURE_COOKIE,
+    },
     trustedProxies: (e.DATAHUB_TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     shutdown: { delayMs: e.DATAHUB_SHUTDOWN_DELAY_MS, timeoutMs: e.DATAHUB_SHUTDOWN_TIMEOUT_MS },
     authCache: {

@@ -10,6 +10,7 @@ import { AuditShipper } from "./audit/shipper";
 import { CorsPolicy, PROXIED_SECURITY_HEADERS, securityHeaders } from "./headers";
 import { createEdgeMetrics, registerEdgeGauges } from "./metrics";
 import { createPipeline } from "./pipeline";
+import { openConsole } from "./console/open";
 import { RateLimitEvents } from "./events/ratelimit-exceeded";
 import { Forwarder } from "./proxy/forward";
 import { RoutesSource } from "./proxy/routes-source";
@@ -109,6 +110,7 @@ export const edgeModule: DatahubModule = {
       onOutcome: (outcome) => systemEvents.inc({ source: "edge", outcome }),
     });
 
+    const adminConsole = openConsole({ config, auth: authClient, responder, logger: log });
     const handler = createPipeline({
       config,
       logger: log,
@@ -122,6 +124,7 @@ export const edgeModule: DatahubModule = {
       cors,
       security,
       api,
+      console: adminConsole,
       onRateLimited: (principal, group, decisions) => rateLimitEvents.note(principal, group, decisions),
     });
     /** Releases all but the server and the subscription: once the server drained, or when it could not listen. */

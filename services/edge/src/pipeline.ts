@@ -27,6 +27,7 @@ import type { Forwarder } from "./proxy/forward";
 import type { Route } from "./proxy/route-table";
 import type { RoutesSource } from "./proxy/routes-source";
 import { OPENAPI_PATH } from "./api/openapi";
+import type { Console } from "./console/console";
 
 /** The `/v1` management API handler (from `./api`). */
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void;
@@ -45,6 +46,8 @@ export interface PipelineDeps {
   cors: CorsPolicy;
   security: HeaderMap;
   api: ApiHandler;
+  /** The admin console, when enabled: every path below its prefix is its own. */
+  console?: Console;
   /**
    * Called synchronously when a key's request is rate limited (the `ratelimit.exceeded` event);
    * must not throw or block: it runs on the 429 path.
@@ -114,6 +117,7 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
 
   /** `slashes` is set when the path has encoded slashes: a refusal unless the matched route waives it. */
   async function stages(req: EdgeRequest, res: EdgeResponse, path: string, search: string, slashes: PathRefusal | undefined): Promise<void> {
+    if (deps.console?.owns(path)) return consoleStages(deps.console, req, res, path, search, slashes);
     const ctx = res.ctx;
     const isV1 = path === "/v1" || path.startsWith("/v1/");
     const table = deps.routes.current;
@@ -125,10 +129,7 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       return;
     }
 
-    if (search.length > 1 && queryCarriesKey(search.slice(1))) {
-      responder.problem(res, 400, "api-key-in-query", "API keys are not accepted in the query string; send the key in the Authorization or X-API-Key header, and rotate a key that was sent in a URL.");
-      return;
-    }
+    if (keyInQuery(res, search)) return;
 
     // Authentication (a public route needs none: it is limited per client IP instead).
     if (route !== undefined && route.public) {
@@ -168,17 +169,7 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     }
 
     // Handler.
-    if (isV1) {
-      if (tooLarge(res, maxBody)) return;
-      const headers = responder.baseHeaders(res);
-      delete headers["server-timing"];
-      for (const name in headers) res.setHeader(name, headers[name]!);
-      res.writeHead = writeHeadWithTiming as typeof res.writeHead;
-      // express routes on req.url: give it the canonical path the `/v1` check saw.
-      req.url = path + search;
-      deps.api(req, res, ctx);
-      return;
-    }
+    if (isV1) return managementApi(req, res, path, search);
     if (route === undefined) {
       responder.problem(res, 404, "not-found", "No route matches this path.");
       return;
@@ -190,6 +181,52 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
     const limit = route.maxBodyBytes ?? maxBody;
     if (tooLarge(res, limit)) return;
     deps.forwarder.forward(req, res, route, search, limit);
+  }
+
+  /** Answers 400 and returns true when the query string carries a credential. */
+  function keyInQuery(res: EdgeResponse, search: string): boolean {
+    if (search.length <= 1 || !queryCarriesKey(search.slice(1))) return false;
+    responder.problem(res, 400, "api-key-in-query", "API keys are not accepted in the query string; send the key in the Authorization or X-API-Key header, and rotate a key that was sent in a URL.");
+    return true;
+  }
+
+  /** The `/v1` handler, for an authenticated, rate-limited caller; `path` is the canonical `/v1` path. */
+  function managementApi(req: EdgeRequest, res: EdgeResponse, path: string, search: string): void {
+    if (tooLarge(res, maxBody)) return;
+    const headers = responder.baseHeaders(res);
+    delete headers["server-timing"];
+    for (const name in headers) res.setHeader(name, headers[name]!);
+    res.writeHead = writeHeadWithTiming as typeof res.writeHead;
+    // express routes on req.url: give it the canonical path the `/v1` check saw.
+    req.url = path + search;
+    deps.api(req, res, res.ctx);
+  }
+
+  /**
+   * Paths below the console prefix: pages, the session endpoints (sign-in is limited per client
+   * address like any unauthenticated call), and `/v1` authenticated by the session cookie, then
+   * rate limited and served exactly as a key's `/v1` call.
+   */
+  async function consoleStages(con: Console, req: EdgeRequest, res: EdgeResponse, path: string, search: string, slashes: PathRefusal | undefined): Promise<void> {
+    const ctx = res.ctx;
+    if (slashes !== undefined) {
+      responder.problem(res, 400, "invalid-path", slashes.detail);
+      return;
+    }
+    if (keyInQuery(res, search)) return;
+    const where = con.classify(path);
+    if (where.kind === "page") return con.page(req, res, path, search);
+    const table = deps.routes.current;
+    if (where.kind === "session") {
+      if (req.method === "POST" && (await limited(res, anonymousPolicies(ctx.clientIp, table.defaults.anonymousRateLimit)))) return;
+      return con.session(req, res, ctx, path, search);
+    }
+    ctx.route = "/v1";
+    const p = await con.authenticate(req, res);
+    if (p === undefined) return;
+    ctx.principal = p;
+    if (await limited(res, keyPolicies(p.keyId, p.rateLimit, "", undefined, table.defaults.rateLimit))) return;
+    managementApi(req, res, where.v1Path, search);
   }
 
   function fail(res: EdgeResponse, err: unknown): void {
@@ -240,7 +277,8 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       void health(res, path);
       return;
     }
-    if (req.method === "OPTIONS" && headers["access-control-request-method"] !== undefined && (path.startsWith("/v1") || cors.allows(headers.origin))) {
+    // The console is same-origin only: no preflight answers there.
+    if (req.method === "OPTIONS" && headers["access-control-request-method"] !== undefined && (path.startsWith("/v1") || cors.allows(headers.origin)) && !deps.console?.owns(path)) {
       responder.preflight(res, headers.origin);
       return;
     }
