@@ -59,6 +59,15 @@ describe("loadConfig", () => {
     expect(message.split("\n")).toHaveLength(1);
   });
 
+  it("puts the console at /console by default, and refuses paths it cannot own", () => {
+    expect(loadConfig({}).console).toEqual({ enabled: true, path: "/console", dir: undefined, sessionTtlMs: 28_800_000, secureCookie: false });
+    expect(loadConfig({ DATAHUB_CONSOLE_PATH: "/ops/admin", DATAHUB_CONSOLE: "off" }).console).toMatchObject({ enabled: false, path: "/ops/admin" });
+    for (const bad of ["console", "/console/", "/Console", "/", "/a//b", "/v1", "/v1/console", "/healthz", "/readyz"]) {
+      expect(() => loadConfig({ DATAHUB_CONSOLE_PATH: bad })).toThrow(/^invalid DATAHUB_CONSOLE_PATH: [^\n]+$/);
+    }
+    expect(() => loadConfig({ DATAHUB_CONSOLE_SESSION_TTL_MS: "10" })).toThrow(/^invalid DATAHUB_CONSOLE_SESSION_TTL_MS: /);
+  });
+
   it("binds gRPC to loopback by default, apart from the public listeners", () => {
     const c = loadConfig({ DATAHUB_BIND_HOST: "0.0.0.0" });
     expect(c.bindHost).toBe("0.0.0.0");
