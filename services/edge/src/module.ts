@@ -111,6 +111,9 @@ export const edgeModule: DatahubModule = {
     });
 
     const adminConsole = openConsole({ config, auth: authClient, responder, logger: log });
+    for (const route of routes.current.routes) {
+      if (adminConsole?.owns(route.prefix)) log.warn({ route: route.name, path: route.prefix, console: adminConsole.prefix }, "route is below the console's path and is never matched; move it or set DATAHUB_CONSOLE_PATH");
+    }
     const handler = createPipeline({
       config,
       logger: log,
