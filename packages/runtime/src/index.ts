@@ -30,3 +30,4 @@ export * from "./keys/invalidation";
 export * from "./keys/key-verifier";
 export * from "./grpc/caller-auth";
 export * from "./grpc/credentials";
+export * from "./grpc/health-client";

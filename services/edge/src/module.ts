@@ -110,7 +110,8 @@ export const edgeModule: DatahubModule = {
       onOutcome: (outcome) => systemEvents.inc({ source: "edge", outcome }),
     });
 
-    const adminConsole = openConsole({ config, auth: authClient, responder, logger: log });
+    const opened = openConsole({ config, auth: authClient, responder, logger: log, health });
+    const adminConsole = opened?.console;
     for (const route of routes.current.routes) {
       if (adminConsole?.owns(route.prefix)) log.warn({ route: route.name, path: route.prefix, console: adminConsole.prefix }, "route is below the console's path and is never matched; move it or set DATAHUB_CONSOLE_PATH");
     }
@@ -135,6 +136,7 @@ export const edgeModule: DatahubModule = {
       await forwarder.close();
       await shipper.stop(config.shutdown.timeoutMs);
       await limits.close();
+      opened?.close();
     };
     let server: EdgeServer;
     try {

@@ -81,3 +81,27 @@ describe("console placement", () => {
     }
   }, 60000);
 });
+
+describe("console with the services down", () => {
+  it("answers 503 (never 401 or a hang) for sign-in, session reads and the health panel", async () => {
+    const split = await startEdgeStack({ routes: "routes: []\n", mode: "split", env: { DATAHUB_CONSOLE_DIR: writeConsoleBuild(), DATAHUB_RPC_TIMEOUT_MS: "500" } });
+    try {
+      const { key } = await split.createKey();
+      const s = await signIn(split.edgeUrl, key);
+      await split.services.stop();
+      for (const [method, path, body] of [
+        ["POST", "/console/api/session", JSON.stringify({ key })],
+        ["GET", "/console/api/session", undefined],
+        ["GET", "/console/api/health", undefined],
+        ["GET", "/console/api/v1/keys", undefined],
+      ] as const) {
+        const r = await send(split.edgeUrl, method, path, { headers: { cookie: s.cookie, ...json }, body });
+        expect([path, r.status]).toEqual([path, 503]);
+        expect(r.json.type).toMatch(/^https:\/\/datahub\.dev\/problems\//);
+        expect(r.headers["retry-after"]).toBe("1");
+      }
+    } finally {
+      await split.stop();
+    }
+  }, 60000);
+});

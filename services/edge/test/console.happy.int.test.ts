@@ -76,6 +76,26 @@ describe("console session", () => {
     expect((await consoleCall(stack.edgeUrl, s, "GET", "/session")).status).toBe(401);
   });
 
+  it("reports the edge's readiness and each service's gRPC health to a signed-in session", async () => {
+    const { key } = await stack.createKey({ scopes: [] });
+    expect((await send(stack.edgeUrl, "GET", "/console/api/health")).status).toBe(401);
+    const s = await signIn(stack.edgeUrl, key);
+    const r = await consoleCall(stack.edgeUrl, s, "GET", "/health");
+    expect(r.status).toBe(200);
+    // This stack runs no webhooks service: its row says so, and the panel is degraded.
+    expect(r.json).toEqual({
+      status: "degraded",
+      services: [
+        { name: "edge", status: "serving", checks: expect.any(Object) },
+        { name: "auth", status: "serving" },
+        { name: "ratelimit", status: "serving" },
+        { name: "audit", status: "serving" },
+        { name: "webhooks", status: "unknown" },
+      ],
+    });
+    expect(r.text).not.toContain("127.0.0.1");
+  });
+
   it("logs console calls as /v1 requests of the session's key", async () => {
     const { key, id } = await stack.createKey({ scopes: ["keys:read"] });
     const s = await signIn(stack.edgeUrl, key);

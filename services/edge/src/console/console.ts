@@ -10,6 +10,7 @@ import type { Principal, RequestContext } from "../context";
 import type { EdgeResponse } from "../exchange";
 import type { Responder } from "../respond";
 import type { ConsoleAsset, ConsoleAssets } from "./assets";
+import type { HealthReport } from "./service-health";
 import { createSessionApi, SESSION_ENDED, type SessionRpcs } from "./session-api";
 import { csrfPasses, sessionTokenOf, type CookieOptions } from "./session-cookie";
 
@@ -34,6 +35,8 @@ export interface ConsoleOptions {
   sessionTtlMs: number;
   responder: Responder;
   logger: Logger;
+  /** The overview's health panel. */
+  health: () => Promise<HealthReport>;
 }
 
 const NOT_BUILT = "The console is not built on this server: run `npm run build -w @datahub/console` (the quick start and the container image do), then restart.";
@@ -45,7 +48,7 @@ export class Console {
 
   constructor(private readonly opts: ConsoleOptions) {
     this.prefix = opts.prefix;
-    this.sessionApi = createSessionApi({ auth: opts.auth, cookie: opts.cookie, sessionTtlMs: opts.sessionTtlMs, logger: opts.logger });
+    this.sessionApi = createSessionApi({ auth: opts.auth, cookie: opts.cookie, sessionTtlMs: opts.sessionTtlMs, logger: opts.logger, health: opts.health });
   }
 
   /** True for the prefix itself and every path below it. */
@@ -84,7 +87,15 @@ export class Console {
       responder.problem(res, 403, "csrf", "This change needs the console session's CSRF token in the X-CSRF-Token header; reload the console.");
       return undefined;
     }
-    const found = await this.opts.auth.verifySession({ token }, res.ctx.traceparent ? { metadata: { traceparent: res.ctx.traceparent } } : undefined);
+    let found: Awaited<ReturnType<SessionRpcs["verifySession"]>>;
+    try {
+      found = await this.opts.auth.verifySession({ token }, res.ctx.traceparent ? { metadata: { traceparent: res.ctx.traceparent } } : undefined);
+    } catch (err) {
+      // As for a key: an auth outage is not a signed-out session.
+      this.opts.logger.warn({ err: { message: (err as Error).message }, requestId: res.ctx.requestId }, "console session could not be verified");
+      responder.problem(res, 503, "auth-unavailable", "The session could not be verified right now; retry shortly.", { "retry-after": "1" });
+      return undefined;
+    }
     const principal = found.valid && found.session?.key ? principalFrom(found.session.key) : undefined;
     if (principal === undefined) responder.problem(res, 401, "unauthorized", SESSION_ENDED);
     return principal;

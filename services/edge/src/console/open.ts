@@ -1,8 +1,9 @@
-import type { Config, Logger } from "@datahub/runtime";
+import { HealthChecker, internalCredentials, type Config, type Health, type Logger } from "@datahub/runtime";
 import type { Responder } from "../respond";
 import { ConsoleAssets, defaultConsoleDir } from "./assets";
 import { Console } from "./console";
 import type { SessionRpcs } from "./session-api";
+import { healthReport } from "./service-health";
 
 /** Options of {@link openConsole}. */
 export interface OpenConsoleOptions {
@@ -10,6 +11,14 @@ export interface OpenConsoleOptions {
   auth: SessionRpcs;
   responder: Responder;
   logger: Logger;
+  /** This edge's readiness. */
+  health: Health;
+}
+
+/** The console and what to release at shutdown. */
+export interface OpenedConsole {
+  console: Console;
+  close(): void;
 }
 
 /**
@@ -17,7 +26,7 @@ export interface OpenConsoleOptions {
  * that was not built still signs in and serves its API; its pages answer 503 saying how to
  * build it, and start-up logs the same once.
  */
-export function openConsole(opts: OpenConsoleOptions): Console | undefined {
+export function openConsole(opts: OpenConsoleOptions): OpenedConsole | undefined {
   const { config, logger } = opts;
   const c = config.console;
   if (!c.enabled) return undefined;
@@ -25,7 +34,8 @@ export function openConsole(opts: OpenConsoleOptions): Console | undefined {
   const assets = dir === undefined ? undefined : ConsoleAssets.load(dir, c.path);
   if (assets === undefined) logger.warn({ dir: dir ?? null }, "console is not built: its pages answer 503 until `npm run build -w @datahub/console` has run");
   else logger.info({ path: c.path + "/" }, "console enabled");
-  return new Console({
+  const checker = new HealthChecker(internalCredentials(config));
+  const adminConsole = new Console({
     prefix: c.path,
     assets,
     auth: opts.auth,
@@ -33,5 +43,7 @@ export function openConsole(opts: OpenConsoleOptions): Console | undefined {
     sessionTtlMs: c.sessionTtlMs,
     responder: opts.responder,
     logger,
+    health: () => healthReport(config, opts.health, checker, Math.min(config.rpcTimeoutMs, 1000)),
   });
+  return { console: adminConsole, close: () => checker.close() };
 }

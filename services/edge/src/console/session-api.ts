@@ -15,6 +15,7 @@ import { ApiError, errorHandler, methodNotAllowed, notFound } from "../api/error
 import { attachContext, routeName, rpcOptions } from "../api/request-context";
 import { parseBody } from "../api/validate";
 import type { RequestContext } from "../context";
+import type { HealthReport } from "./service-health";
 import { clearedCookie, csrfPasses, csrfTokenFor, sessionCookie, sessionTokenOf, type CookieOptions } from "./session-cookie";
 
 /** The AuthService calls the console uses. */
@@ -30,6 +31,8 @@ export interface SessionApiOptions {
   cookie: CookieOptions;
   sessionTtlMs: number;
   logger: Logger;
+  /** The overview's health panel (service-health.ts). */
+  health: () => Promise<HealthReport>;
 }
 
 /** Same answer for every refused key: nothing to tell a guesser. */
@@ -93,6 +96,17 @@ export function createSessionApi(opts: SessionApiOptions): (req: IncomingMessage
       res.status(204).end();
     })
     .all(methodNotAllowed(["GET", "POST", "DELETE"]));
+  router
+    .route("/health")
+    .all(routeName("console:health"))
+    .get(async (req: Request, res: Response) => {
+      const token = sessionTokenOf(req.headers);
+      const found = token === undefined ? undefined : await opts.auth.verifySession({ token }, rpcOptions(req));
+      noStore(res);
+      if (!found?.valid) throw new ApiError(401, "unauthorized", SESSION_ENDED);
+      res.json(await opts.health());
+    })
+    .all(methodNotAllowed(["GET"]));
   app.use(router);
   app.use(() => {
     throw notFound("console API resource");
