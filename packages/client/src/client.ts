@@ -9,8 +9,12 @@ import type * as T from "./types.ts";
 export interface DataHubClientOptions {
   /** The edge's base URL, e.g. `http://127.0.0.1:8080`. */
   url: string;
-  /** An API key (`dh_…`) or the root key (`dhr_…`), sent as `Authorization: Bearer`. */
-  key: string;
+  /**
+   * An API key (`dh_…`) or the root key (`dhr_…`), sent as `Authorization: Bearer`. Omit it only
+   * in a browser signed in to the DataHub console, where the session cookie authenticates (pass
+   * the session's CSRF token in `headers` as `x-csrf-token`).
+   */
+  key?: string;
   /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). */
   fetch?: typeof fetch;
   /** Retries of 429/503 answers ({@link withRetries}); `false` or `{ attempts: 0 }` turns them off. */
@@ -35,7 +39,7 @@ export function createDataHubClient(opts: DataHubClientOptions) {
   const api = createClient<paths>({
     baseUrl,
     fetch: (req) => fetchImpl(req),
-    headers: { authorization: `Bearer ${opts.key}`, ...opts.headers },
+    headers: { ...(opts.key === undefined ? {} : { authorization: `Bearer ${opts.key}` }), ...opts.headers },
   });
 
   async function send<D>(call: () => Promise<Result<D>>): Promise<D> {

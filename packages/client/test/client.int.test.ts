@@ -161,3 +161,24 @@ test("a real 429 is retried after Retry-After, for any method (the limiter refus
   const tight = createDataHubClient({ url: stack.edgeUrl, key: key.key, retries: { attempts: 3, maxTotalWaitMs: 100 } });
   expect((await rejection(tight.keys.get(key.id))).status).toBe(429);
 });
+
+describe("without a key, as the console uses it", () => {
+  it("sends no Authorization header and works through a console session's cookie and CSRF token", async () => {
+    const signIn = await fetch(`${stack.edgeUrl}/console/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: stack.rootKey }) });
+    expect(signIn.status).toBe(201);
+    const cookie = signIn.headers.get("set-cookie")!.split(";")[0]!;
+    const { csrfToken } = (await signIn.json()) as { csrfToken: string };
+    const seen: Array<string | null> = [];
+    const spying: typeof fetch = (input, init) => {
+      seen.push((input instanceof Request ? input.headers : new Headers(init?.headers)).get("authorization"));
+      return fetch(input, init);
+    };
+    const c = createDataHubClient({ url: `${stack.edgeUrl}/console/api`, headers: { cookie, "x-csrf-token": csrfToken }, fetch: spying });
+    const org = await c.orgs.create({ name: "from-a-session" });
+    expect((await c.orgs.list()).data.map((o) => o.id)).toContain(org.id);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((h) => h === null)).toBe(true);
+    const noCsrf = createDataHubClient({ url: `${stack.edgeUrl}/console/api`, headers: { cookie } });
+    expect((await rejection(noCsrf.orgs.create({ name: "forged" }))).slug).toBe("csrf");
+  });
+});
