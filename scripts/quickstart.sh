@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 printf '==> npm ci\n'
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/ensure-deps.sh
+printf '==> building the console\n'
+npm run build --silent -w @datahub/console
 # The CLI reads .datahub.env (written by ensure-deps.sh where PostgreSQL wants a password) itself.
 printf '==> applying migrations\n'
 node_modules/.bin/datahub migrate
@@ -32,6 +34,7 @@ echo_pid=$!
 ( while kill -0 $$ 2>/dev/null; do sleep 1; done; kill -TERM "$echo_pid" 2>/dev/null ) &
 
 printf '==> starting DataHub (DATAHUB_TARGET=all); Ctrl-C stops it\n'
+printf '==> console: http://127.0.0.1:%s%s/ (sign in with the root key printed below on the first start; lost it? npx datahub root-key reset)\n' "${DATAHUB_EDGE_PORT:-8080}" "${DATAHUB_CONSOLE_PATH:-/console}"
 # The walkthrough's webhook endpoint is the echo upstream on loopback, which the SSRF guard refuses
 # by default; the quick start (and nothing else) allows loopback.
 # exec the CLI itself, not npx: npx runs it under `sh -c`, which does not pass on a SIGTERM sent to

@@ -106,6 +106,9 @@ export function createDataHubClient(opts: DataHubClientOptions) {
         send(() => api.PATCH("/v1/webhooks/{id}", { params: { path: { id }, query: org(scope) }, body: patch })),
       /** `DELETE /v1/webhooks/{id}`. */
       delete: (id: string, scope?: T.OrgScope): Promise<void> => none(() => api.DELETE("/v1/webhooks/{id}", { params: { path: { id }, query: org(scope) } })),
+      /** `POST /v1/webhooks/{id}/test`: one `webhook.test` event to this endpoint only. */
+      test: (id: string, scope?: T.OrgScope): Promise<T.SentTestEvent> =>
+        send(() => api.POST("/v1/webhooks/{id}/test", { params: { path: { id }, query: org(scope) } })),
       /** `POST /v1/webhooks/{id}/rotate-secret`; the old secret keeps signing for 24 h. */
       rotateSecret: (id: string, scope?: T.OrgScope): Promise<T.RotatedSecret> =>
         send(() => api.POST("/v1/webhooks/{id}/rotate-secret", { params: { path: { id }, query: org(scope) } })),
@@ -121,6 +124,10 @@ export function createDataHubClient(opts: DataHubClientOptions) {
       /** `POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry`: schedules a new attempt now. */
       retry: (id: string, deliveryId: string, scope?: T.OrgScope): Promise<void> =>
         none(() => api.POST("/v1/webhooks/{id}/deliveries/{deliveryId}/retry", { params: { path: { id, deliveryId }, query: org(scope) } })),
+    },
+    routes: {
+      /** `GET /v1/routes` (root key or `routes:read`): the proxy routes in force. */
+      list: (): Promise<{ data: T.Route[]; source: string | null }> => send(() => api.GET("/v1/routes")),
     },
     events: {
       /** `POST /v1/events`: accepted once durable; the same `idempotencyKey` within 24 h is one event. */

@@ -22,6 +22,7 @@ export type UpdateWebhookEndpointRequest = Schemas["UpdateWebhookEndpointRequest
 export type WebhookDelivery = Schemas["WebhookDelivery"];
 export type WebhookAttempt = Schemas["WebhookAttempt"];
 export type PublishEventRequest = Schemas["PublishEventRequest"];
+export type Route = Schemas["Route"];
 
 /** `orgId`: a root key acts on any org with it; other keys may name only their own. */
 export interface OrgScope {
@@ -36,3 +37,4 @@ export type ListDeliveriesQuery = QueryOf<"listWebhookDeliveries">;
 export type RotateKeyRequest = NonNullable<operations["rotateKey"]["requestBody"]>["content"]["application/json"];
 export type RotatedSecret = operations["rotateWebhookSecret"]["responses"][200]["content"]["application/json"];
 export type PublishedEvent = operations["publishEvent"]["responses"][202]["content"]["application/json"];
+export type SentTestEvent = operations["sendWebhookTestEvent"]["responses"][202]["content"]["application/json"];

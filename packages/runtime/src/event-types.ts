@@ -14,7 +14,7 @@ export const EVENT_PATTERN_RE = /^(?=.{1,130}$)(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\
  * Types DataHub itself emits (docs/reference/http-api.md, "Endpoints"). `POST /v1/events` refuses them, so a receiver can
  * trust that a `key.revoked` really comes from the gateway and not from an API caller.
  */
-export const SYSTEM_EVENT_TYPES = ["key.created", "key.updated", "key.revoked", "key.rotated", "ratelimit.exceeded", "webhook.endpoint.disabled"] as const;
+export const SYSTEM_EVENT_TYPES = ["key.created", "key.updated", "key.revoked", "key.rotated", "ratelimit.exceeded", "webhook.endpoint.disabled", "webhook.test"] as const;
 export type SystemEventType = (typeof SYSTEM_EVENT_TYPES)[number];
 
 /** True when `type` is one of {@link SYSTEM_EVENT_TYPES}. */

@@ -17,6 +17,7 @@ import {
   validRateLimit,
   type RateLimitCaps,
   validScopes,
+  validSearch,
 } from "./validation";
 
 /** Input of {@link KeyManager.createKey}. */
@@ -124,13 +125,17 @@ export class KeyManager {
     return toInfo(await this.mustGet(orgId, id));
   }
 
-  /** Unrevoked keys of the org, newest first; `nextCursor` is "" on the last page. */
-  async listKeys(orgId: string, page: { limit?: number; cursor?: string } = {}): Promise<{ keys: ApiKeyInfo[]; nextCursor: string }> {
+  /**
+   * Unrevoked keys of the org, newest first; `nextCursor` is "" on the last page. `search` keeps
+   * keys whose name contains it (case-insensitive) or whose id it is.
+   */
+  async listKeys(orgId: string, page: { limit?: number; cursor?: string; search?: string } = {}): Promise<{ keys: ApiKeyInfo[]; nextCursor: string }> {
     const org = validId(orgId, "orgId");
     const limit = validLimit(page.limit);
     const after = decodeCursor(page.cursor);
+    const search = validSearch(page.search);
     // One extra row tells whether another page exists without a second query.
-    const rows = await this.store.listKeys(org, limit + 1, after);
+    const rows = await this.store.listKeys(org, limit + 1, after, search);
     const keys = rows.slice(0, limit);
     const last = keys[keys.length - 1];
     return { keys: keys.map(toInfo), nextCursor: rows.length > limit && last ? encodeCursor(last) : "" };

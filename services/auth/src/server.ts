@@ -63,7 +63,7 @@ export function createAuthService(keys: KeyManager, sessions: ConsoleSessions, l
     getKey: async (req) => ({ apiKey: apiKeyMessage(await keys.getKey(req.orgId, req.id)) }),
 
     listKeys: async (req) => {
-      const page = await keys.listKeys(req.orgId, { limit: req.limit, cursor: req.cursor });
+      const page = await keys.listKeys(req.orgId, { limit: req.limit, cursor: req.cursor, search: req.search });
       return { apiKeys: page.keys.map(apiKeyMessage), nextCursor: page.nextCursor };
     },
 

@@ -110,6 +110,15 @@ export function validLimit(limit: unknown): number {
   return intIn(limit, 1, KEY_LIMITS.listMax, "limit");
 }
 
+/** Key search text: undefined/"" → no filter; otherwise at most 100 characters, trimmed. */
+export function validSearch(search: unknown): string | undefined {
+  if (search === undefined || search === "") return undefined;
+  if (typeof search !== "string") throw new ValidationError("search", "must be a string");
+  const s = search.trim();
+  if (s.length > 100) throw new ValidationError("search", "must be at most 100 characters");
+  return s === "" ? undefined : s;
+}
+
 /** Rotation grace: 0 (default) .. 7 days, in seconds. */
 export function validGrace(seconds: unknown): number {
   if (seconds === undefined) return 0;

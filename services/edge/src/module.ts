@@ -100,7 +100,7 @@ export const edgeModule: DatahubModule = {
     const responder = new Responder(security, cors);
     const forwarder = new Forwarder({ responder, cors, proxiedSecurity, proto: config.tls ? "https" : "http" });
     const requestLog = new RequestLog(metrics, log, shipper);
-    const api = createManagementApi({ auth: authClient, audit: auditClient, webhooks: webhooksClient, config, logger: log });
+    const api = createManagementApi({ auth: authClient, audit: auditClient, webhooks: webhooksClient, config, logger: log, routes });
 
     const systemEvents = systemEventsCounter(registry);
     const rateLimitEvents = new RateLimitEvents({

@@ -12,6 +12,8 @@ export interface PublishInput {
   data: unknown;
   idempotencyKey?: string;
   traceparent?: string;
+  /** Only this endpoint receives it, whatever its filter (test events; see WebhookStore.publishTo). */
+  endpointId?: string;
 }
 
 /** Options of {@link EventPublisher}. */
@@ -54,10 +56,8 @@ export class EventPublisher {
     const payload = JSON.stringify(input.data ?? null);
     const size = Buffer.byteLength(payload);
     if (size > this.opts.maxPayloadBytes) throw invalid("data", `payload is ${size} bytes; at most ${this.opts.maxPayloadBytes} are accepted`);
-    const result = await this.opts.store.publish(
-      { id: newId(), orgId: input.orgId, type, payload, idempotencyKey, traceparent: cleanTraceparent(input.traceparent ?? "") },
-      patternsMatching(type),
-    );
+    const event = { id: newId(), orgId: input.orgId, type, payload, idempotencyKey, traceparent: cleanTraceparent(input.traceparent ?? "") };
+    const result = input.endpointId ? await this.opts.store.publishTo(event, input.endpointId) : await this.opts.store.publish(event, patternsMatching(type));
     if (!result.duplicate) this.opts.metrics.published.inc();
     if (result.deliveryIds.length > 0) await this.enqueue(result.deliveryIds);
     return result;

@@ -182,10 +182,16 @@ export function createWebhookService(opts: WebhookServiceOptions): ServiceImpl<W
     async publish(req) {
       const orgId = requireOrgId(req.orgId);
       const data = req.data ? toJson(ValueSchema, req.data) : null;
+      if (req.endpointId) {
+        // A targeted (test) event: the endpoint must be the org's and enabled, or nothing is stored.
+        const e = isUuid(req.endpointId) ? await call(() => store.getEndpoint(orgId, req.endpointId)) : undefined;
+        if (!e) throw notFound("endpoint");
+        if (e.status !== "enabled") throw new RpcError(GrpcStatus.FAILED_PRECONDITION, "endpoint is disabled; enable it (PATCH status \"enabled\") before sending it events");
+      }
       const r = await call(() =>
-        opts.publisher.publish({ orgId, type: req.type, data, idempotencyKey: req.idempotencyKey, traceparent: req.traceparent }),
+        opts.publisher.publish({ orgId, type: req.type, data, idempotencyKey: req.idempotencyKey, traceparent: req.traceparent, endpointId: req.endpointId || undefined }),
       );
-      return { eventId: r.eventId, deliveries: r.deliveryIds.length, duplicate: r.duplicate };
+      return { eventId: r.eventId, deliveries: r.deliveryIds.length, duplicate: r.duplicate, deliveryIds: r.deliveryIds };
     },
 
     async listDeliveries(req) {

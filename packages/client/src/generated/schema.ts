@@ -64,6 +64,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the proxy routes in force
+         * @description Root key, or scope `routes:read`. The routes of the datahub.yaml this edge has loaded (after
+         *     its latest reload), in file order. Upstreams show origin and base path only.
+         */
+        get: operations["listRoutes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs": {
         parameters: {
             query?: never;
@@ -97,7 +118,7 @@ export interface paths {
         };
         /**
          * List API keys
-         * @description Scope `keys:read`. Keys of the caller's org (or, for a root key, of `orgId`), oldest first, without secrets.
+         * @description Scope `keys:read`. Keys of the caller's org (or, for a root key, of `orgId`), newest first, without secrets.
          */
         get: operations["listKeys"];
         put?: never;
@@ -362,6 +383,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Extension: a root key may act on any org. A non-root key may only name its own org
+                 *     (another org is 404). An unknown org is 404.
+                 */
+                orgId?: components["parameters"]["OrgId"];
+            };
+            header?: never;
+            path: {
+                /** @description A webhook endpoint id. Anything that is not a UUID is 404. */
+                id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to one endpoint
+         * @description Scope `webhooks:write`. Publishes one `webhook.test` event (`data`: `{message, endpointId}`)
+         *     delivered to this endpoint only, whatever its `events` filter, signed and retried like any
+         *     other delivery. The endpoint must be enabled (409 otherwise). The body is optional (`{}`).
+         */
+        post: operations["sendWebhookTestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}/deliveries": {
         parameters: {
             query?: {
@@ -476,7 +528,7 @@ export interface paths {
          *     within 24 hours returns the first event's id and delivers nothing new. The body is
          *     limited to `DATAHUB_MAX_EVENT_BYTES` (256 KiB, 413 above). The system event types
          *     (`key.created`, `key.updated`, `key.revoked`, `key.rotated`, `ratelimit.exceeded`,
-         *     `webhook.endpoint.disabled`) are emitted by DataHub only (400).
+         *     `webhook.endpoint.disabled`, `webhook.test`) are emitted by DataHub only (400).
          */
         post: operations["publishEvent"];
         delete?: never;
@@ -699,6 +751,30 @@ export interface components {
         /** @description A new endpoint; `secret` is shown only here and in rotate-secret. */
         WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
             secret: components["schemas"]["WebhookSecret"];
+        };
+        Route: {
+            name: string;
+            /** @description The path prefix the route matches. */
+            path: string;
+            /** @description `null`: any method. */
+            methods: string[] | null;
+            /** @description No key needed; limited per client address. */
+            public: boolean;
+            /** @description Scopes a key needs (all of them). */
+            scopes: string[];
+            /** @description Origin and base path of the upstream (never userinfo or a query). */
+            upstream: string;
+            stripPath: boolean;
+            timeoutMs: number;
+            /** @description `null`: the edge's `DATAHUB_MAX_BODY_BYTES`. */
+            maxBodyBytes: number | null;
+            rateLimit: null | {
+                limit: number;
+                windowSeconds: number;
+                algorithm: string | null;
+                /** @enum {string|null} */
+                failureMode: "open" | "closed" | "local" | null;
+            };
         };
         WebhookDelivery: {
             /**
@@ -1066,6 +1142,42 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listRoutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The route table. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Route"][];
+                        /** @description The datahub.yaml path (`DATAHUB_CONFIG`), or null when none is configured. */
+                        source: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
     listOrgs: {
         parameters: {
             query?: never;
@@ -1144,6 +1256,8 @@ export interface operations {
     listKeys: {
         parameters: {
             query?: {
+                /** @description Only keys whose name contains this text (case-insensitive; `%` and `_` match themselves), or whose id it is. */
+                search?: string;
                 limit?: components["parameters"]["KeyLimit"];
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
@@ -1834,6 +1948,64 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    sendWebhookTestEvent: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Extension: a root key may act on any org. A non-root key may only name its own org
+                 *     (another org is 404). An unknown org is 404.
+                 */
+                orgId?: components["parameters"]["OrgId"];
+            };
+            header?: never;
+            path: {
+                /** @description A webhook endpoint id. Anything that is not a UUID is 404. */
+                id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /** @description Optional; when present, an empty JSON object. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The event is stored and its delivery scheduled. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The event's id (the `webhook-id` header). */
+                        eventId: string;
+                        /**
+                         * Format: uuid
+                         * @description The delivery to this endpoint.
+                         */
+                        deliveryId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

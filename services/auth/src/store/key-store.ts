@@ -38,8 +38,11 @@ export interface KeyStore {
 
   getKey(orgId: string, id: string): Promise<StoredKey | null>;
   findKeyByHash(keyHash: string): Promise<StoredKey | null>;
-  /** Unrevoked keys of an org, newest first (created_at, id descending), strictly after `after`. */
-  listKeys(orgId: string, limit: number, after?: ListPosition): Promise<StoredKey[]>;
+  /**
+   * Unrevoked keys of an org, newest first (created_at, id descending), strictly after `after`;
+   * with `search`, only those whose name contains it (case-insensitive) or whose id it is.
+   */
+  listKeys(orgId: string, limit: number, after?: ListPosition, search?: string): Promise<StoredKey[]>;
 
   /** Applies `patch` to an unrevoked key; null when there is no such unrevoked key. */
   updateKey(orgId: string, id: string, patch: KeyPatch, event?: EventFactory): Promise<StoredKey | null>;

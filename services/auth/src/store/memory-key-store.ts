@@ -66,9 +66,11 @@ export class MemoryKeyStore implements KeyStore {
     return k ? clone(k) : null;
   }
 
-  async listKeys(orgId: string, limit: number, after?: ListPosition): Promise<StoredKey[]> {
+  async listKeys(orgId: string, limit: number, after?: ListPosition, search?: string): Promise<StoredKey[]> {
+    const needle = search?.toLowerCase();
     return [...this.keys.values()]
       .filter((k) => k.orgId === orgId && !k.revokedAt)
+      .filter((k) => !needle || k.name.toLowerCase().includes(needle) || k.id === needle)
       .filter((k) => !after || newerFirst(after, k) < 0) // strictly older than the cursor
       .sort(newerFirst)
       .slice(0, limit)

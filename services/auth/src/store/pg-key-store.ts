@@ -139,17 +139,19 @@ export class PgKeyStore implements KeyStore {
     return rows[0] ? toKey(rows[0]) : null;
   }
 
-  async listKeys(orgId: string, limit: number, after?: ListPosition): Promise<StoredKey[]> {
-    const rows = after
-      ? await this.q<KeyRow>(
-          `SELECT ${KEY_COLUMNS} FROM auth.api_keys WHERE org_id = $1 AND revoked_at IS NULL AND (created_at, id) < ($3, $4)
-           ORDER BY created_at DESC, id DESC LIMIT $2`,
-          [orgId, limit, after.createdAt, after.id],
-        )
-      : await this.q<KeyRow>(
-          `SELECT ${KEY_COLUMNS} FROM auth.api_keys WHERE org_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC LIMIT $2`,
-          [orgId, limit],
-        );
+  async listKeys(orgId: string, limit: number, after?: ListPosition, search?: string): Promise<StoredKey[]> {
+    const params: unknown[] = [orgId, limit];
+    let where = "org_id = $1 AND revoked_at IS NULL";
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where += ` AND (created_at, id) < ($${params.length - 1}, $${params.length})`;
+    }
+    if (search) {
+      // The text is matched literally: LIKE's wildcards and escape character are escaped.
+      params.push(`%${search.replace(/[\\%_]/g, "\\$&")}%`, search.toLowerCase());
+      where += ` AND (name ILIKE $${params.length - 1} OR id::text = $${params.length})`;
+    }
+    const rows = await this.q<KeyRow>(`SELECT ${KEY_COLUMNS} FROM auth.api_keys WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`, params);
     return rows.map(toKey);
   }
 

@@ -5,6 +5,7 @@
 import type { GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Config, Logger, RpcClient } from "@datahub/runtime";
 import type { auth, audit, webhooks } from "@datahub/proto";
+import type { RouteTable } from "../proxy/route-table";
 
 type MethodsOf<S> = S extends GenService<infer T> ? T : never;
 
@@ -22,4 +23,6 @@ export interface ManagementApiDeps {
   webhooks: RpcClient<WebhookMethods>;
   config: Config;
   logger: Logger;
+  /** The route table in force (it changes on reload); read-only. */
+  routes: { readonly current: RouteTable };
 }

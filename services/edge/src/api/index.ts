@@ -1,6 +1,6 @@
 /**
  * The `/v1` management API (docs/reference/http-api.md): orgs, keys, request logs, usage, webhook endpoints
- * and their deliveries, and events.
+ * and their deliveries, events, and the routes in force.
  *
  * The edge pipeline owns the request id, authentication, rate limiting and the request log; it
  * calls the function returned here with an authenticated RequestContext. This module is the one
@@ -18,6 +18,7 @@ import { keysRouter } from "./keys";
 import { logsRouter } from "./logs";
 import { openapiRouter } from "./openapi";
 import { orgsRouter } from "./orgs";
+import { routesRouter } from "./routes";
 import { attachContext } from "./request-context";
 import { usageRouter } from "./usage";
 import { deliveriesRouter } from "./webhooks-deliveries";
@@ -54,6 +55,7 @@ export function createManagementApi(deps: ManagementApiDeps): (req: IncomingMess
   app.use(webhooksRouter(deps));
   app.use(deliveriesRouter(deps));
   app.use(eventsRouter(deps));
+  app.use(routesRouter(deps));
   app.use(unknownPath);
   app.use(errorHandler(logger));
 

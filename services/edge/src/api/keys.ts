@@ -50,6 +50,11 @@ const patchKeyBody = z.strictObject(
   OBJECT_ERROR,
 );
 
+/** A key list page, optionally searched by name (contains, case-insensitive) or id. */
+const listKeysQuery = pageQuery.extend({
+  search: z.string().max(100, { error: "must be at most 100 characters" }).optional(),
+});
+
 /** Up to 7 days, the auth service's limit. */
 const rotateBody = z.strictObject(
   { gracePeriodSeconds: z.int({ error: "must be an integer" }).min(0, { error: "must be from 0 to 604800" }).max(604_800, { error: "must be from 0 to 604800" }).optional() },
@@ -99,9 +104,9 @@ export function keysRouter(deps: ManagementApiDeps): Router {
       res.status(201).location(`/v1/keys/${apiKey.id}`).json(keyWithSecretJson(apiKey, r.key));
     })
     .get(read, async (req, res) => {
-      const q = parseQuery(pageQuery, req);
+      const q = parseQuery(listKeysQuery, req);
       const orgId = await targetOrg(req, deps, q.orgId);
-      const r = await deps.auth.listKeys({ orgId, limit: q.limit, cursor: q.cursor ?? "" }, rpcOptions(req));
+      const r = await deps.auth.listKeys({ orgId, limit: q.limit, cursor: q.cursor ?? "", search: q.search ?? "" }, rpcOptions(req));
       res.json({ data: r.apiKeys.map(keyJson), nextCursor: cursorJson(r.nextCursor) });
     })
     .all(methodNotAllowed(["GET", "POST"]));

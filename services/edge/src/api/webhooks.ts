@@ -4,6 +4,8 @@
  * Scopes `webhooks:read` / `webhooks:write`. The secret appears only in the create and
  * rotate-secret responses; nothing here logs a body.
  */
+import { fromJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Router } from "express";
 import { webhooks } from "@datahub/proto";
 import { requireScope, targetOrg } from "./access";
@@ -19,7 +21,7 @@ import { endpointJson, endpointWithSecretJson } from "./webhooks-serialize";
 
 const STATUS = { enabled: webhooks.EndpointStatus.ENABLED, disabled: webhooks.EndpointStatus.DISABLED } as const;
 
-/** Routes of `/v1/webhooks`, `/v1/webhooks/:id` and `/v1/webhooks/:id/rotate-secret`. */
+/** Routes of `/v1/webhooks`, `/v1/webhooks/:id`, `/v1/webhooks/:id/rotate-secret` and `/v1/webhooks/:id/test`. */
 export function webhooksRouter(deps: ManagementApiDeps): Router {
   const router = Router();
   const body = jsonBody(deps.config.limits.maxBodyBytes);
@@ -94,6 +96,19 @@ export function webhooksRouter(deps: ManagementApiDeps): Router {
       const r = await deps.webhooks.rotateSecret({ orgId, id }, rpcOptions(req));
       // previousSecretExpiresAt: when the old secret stops signing, i.e. how long receivers must still accept it (docs/reference/http-api.md, "Endpoints").
       res.json({ secret: r.secret, previousSecretExpiresAt: isoOrNull(r.previousSecretExpiresAt) });
+    })
+    .all(methodNotAllowed(["POST"]));
+
+  router
+    .route("/v1/webhooks/:id/test")
+    .all(routeName("/v1/webhooks/:id/test"))
+    .post(write, ...body, async (req, res) => {
+      const id = uuidParam(req, "id", "webhook endpoint");
+      const orgId = await targetOrg(req, deps, parseQuery(orgQuery, req).orgId);
+      parseBody(noBody, req);
+      const data = { message: "Test event sent from DataHub", endpointId: id };
+      const r = await deps.webhooks.publish({ orgId, type: "webhook.test", data: fromJson(ValueSchema, data), endpointId: id }, rpcOptions(req));
+      res.status(202).json({ eventId: r.eventId, deliveryId: present(r.deliveryIds[0], "deliveryIds[0]") });
     })
     .all(methodNotAllowed(["POST"]));
 

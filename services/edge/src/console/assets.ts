@@ -34,8 +34,8 @@ const TYPES: Record<string, string> = {
   ".webmanifest": "application/manifest+json",
 };
 const COMPRESSIBLE = new Set([".html", ".js", ".css", ".svg", ".json", ".txt", ".webmanifest"]);
-/** What the built index.html carries; the edge puts the configured prefix in its place. */
-export const BUILT_BASE = '<base href="/console/">';
+/** What the built index.html carries (`<base href="/console/">`, self-closed or not); the edge puts the configured prefix in its place. */
+export const BUILT_BASE = /<base href="\/console\/"\s*\/?>/;
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -79,7 +79,7 @@ export class ConsoleAssets {
     const indexFile = join(dir, "index.html");
     if (!existsSync(indexFile)) return undefined;
     const html = readFileSync(indexFile, "utf8");
-    if (!html.includes(BUILT_BASE)) throw new Error(`${indexFile} has no ${BUILT_BASE} to point at ${prefix}/`);
+    if (!BUILT_BASE.test(html)) throw new Error(`${indexFile} has no <base href="/console/"> to point at ${prefix}/`);
     const files = new Map<string, ConsoleAsset>();
     for (const file of walk(dir)) {
       const rel = "/" + relative(dir, file).split(sep).join("/");

@@ -3,6 +3,8 @@
  * edge pipeline: it assigns the request id, sets the principal the test chose, and calls the API.
  * Tests talk to it with real HTTP (fetch).
  */
+import { RouteTable } from "../../src/proxy/route-table";
+import { parseRoutesConfig } from "../../src/proxy/routes-config";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { webhooks as webhooksProto } from "@datahub/proto";
@@ -43,15 +45,19 @@ export interface ApiResponse {
   body: any;
 }
 
-/** Starts the API with fresh fakes; `env` overrides config (e.g. `DATAHUB_MAX_BODY_BYTES`). */
-export async function startApi(env: Record<string, string> = {}): Promise<ApiHarness> {
+/**
+ * Starts the API with fresh fakes; `env` overrides config (e.g. `DATAHUB_MAX_BODY_BYTES`),
+ * `opts.routes` is the datahub.yaml the route table comes from.
+ */
+export async function startApi(env: Record<string, string> = {}, opts: { routes?: string } = {}): Promise<ApiHarness> {
   const auth = new FakeAuth();
   const audit = new FakeAudit();
   const logs = captureLogger("debug");
   const config = testConfig({ LOG_LEVEL: "debug", ...env });
   const webhooksServer = await startFakeWebhooks();
   const webhooksClient = createRpcClient(webhooksProto.WebhookService, webhooksServer.address, { timeoutMs: config.rpcTimeoutMs, credentials: TEST_CREDENTIALS });
-  const api = createManagementApi({ auth: auth.client(), audit: audit.client(), webhooks: webhooksClient, config, logger: logs.logger });
+  const routes = { current: new RouteTable(parseRoutesConfig(opts.routes ?? "routes: []\n")) };
+  const api = createManagementApi({ auth: auth.client(), audit: audit.client(), webhooks: webhooksClient, config, logger: logs.logger, routes });
 
   const rootOrg = auth.seedOrg("root");
   const rootKey = auth.seedKey(rootOrg.id, ["*"], { root: true, name: "root" });

@@ -183,6 +183,23 @@ export class PgWebhookStore implements WebhookStore {
     return { eventId: existing.rows[0].id as string, duplicate: true, deliveryIds: [] };
   }
 
+  async publishTo(e: NewEvent, endpointId: string): Promise<PublishResult> {
+    const res = await this.pool.query(
+      `WITH ev AS (
+         INSERT INTO webhooks.events (id, org_id, type, payload, traceparent) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id
+       ), d AS (
+         INSERT INTO webhooks.deliveries (id, org_id, endpoint_id, event_id, event_type, next_attempt_at)
+         SELECT webhooks.uuid_v7(), $2, p.id, ev.id, $3, now()
+         FROM ev, webhooks.endpoints p
+         WHERE p.org_id = $2 AND p.id = $6 AND p.status = 'enabled'
+         RETURNING id
+       )
+       SELECT ARRAY(SELECT id FROM d) AS delivery_ids`,
+      [e.id, e.orgId, e.type, e.payload, e.traceparent, endpointId],
+    );
+    return { eventId: e.id, duplicate: false, deliveryIds: res.rows[0].delivery_ids as string[] };
+  }
+
   /**
    * The outbox write for many key-less events in ONE statement: every event and, for each, a
    * delivery per matching enabled endpoint of its org. Atomic as a whole, so each event is still

@@ -115,6 +115,8 @@ export interface WebhookStore {
   rotateSecret(orgId: string, id: string, secret: string, graceMs: number): Promise<Date | undefined>;
   /** The transactional outbox: the event and one pending delivery per matching enabled endpoint, atomically. */
   publish(e: NewEvent, patterns: string[]): Promise<PublishResult>;
+  /** The same outbox write with one delivery, to `endpointId` only, whatever its patterns (test events); it must be enabled. */
+  publishTo(e: NewEvent, endpointId: string): Promise<PublishResult>;
   markEnqueued(deliveryIds: string[]): Promise<void>;
   /** Deliveries of one endpoint, newest first, before `beforeId`. Undefined when the endpoint is not the org's. */
   listDeliveries(orgId: string, endpointId: string, status: DeliveryStatus | undefined, limit: number, beforeId?: string): Promise<DeliveryRow[] | undefined>;
