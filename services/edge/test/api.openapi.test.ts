@@ -58,6 +58,7 @@ test("each documented /v1 path serves exactly the documented methods", async () 
       "/v1/logs/{requestId}",
       "/v1/openapi.json",
       "/v1/orgs",
+      "/v1/routes",
       "/v1/usage",
       "/v1/webhooks",
       "/v1/webhooks/{id}",
@@ -65,6 +66,7 @@ test("each documented /v1 path serves exactly the documented methods", async () 
       "/v1/webhooks/{id}/deliveries/{deliveryId}/attempts",
       "/v1/webhooks/{id}/deliveries/{deliveryId}/retry",
       "/v1/webhooks/{id}/rotate-secret",
+      "/v1/webhooks/{id}/test",
     ].sort(),
   );
   for (const p of paths) {

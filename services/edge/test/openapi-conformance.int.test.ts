@@ -106,6 +106,8 @@ test("every answer of every operation matches the document", async () => {
   await call("listKeys", "listKeys", "GET", "/v1/keys?limit=1", 200, { key: all });
   await call("listKeys, bad cursor", "listKeys", "GET", "/v1/keys?cursor=nope", 400, { key: all });
   await call("listKeys, bad limit", "listKeys", "GET", "/v1/keys?limit=0", 400, { key: all });
+  await call("listKeys, search", "listKeys", "GET", "/v1/keys?search=k", 200, { key: all });
+  await call("listKeys, search too long", "listKeys", "GET", `/v1/keys?search=${"x".repeat(101)}`, 400, { key: all });
   await call("listKeys, no key", "listKeys", "GET", "/v1/keys", 401);
   await call("listKeys, bad key", "listKeys", "GET", "/v1/keys", 401, { key: generateApiKey("dh") });
   await call("listKeys, key in query", "listKeys", "GET", `/v1/keys?api_key=${generateApiKey("dh")}`, 400);
@@ -158,6 +160,10 @@ test("every answer of every operation matches the document", async () => {
   await call("updateWebhookEndpoint", "updateWebhookEndpoint", "PATCH", `/v1/webhooks/${epId}`, 200, { key: all, json: { description: "d", rateLimitPerSecond: null } });
   await call("updateWebhookEndpoint, bad status", "updateWebhookEndpoint", "PATCH", `/v1/webhooks/${epId}`, 400, { key: all, json: { status: "off" } });
   await call("rotateWebhookSecret", "rotateWebhookSecret", "POST", `/v1/webhooks/${epId}/rotate-secret`, 200, { key: all, json: {} });
+  // Its URL is public (not reachable from here): the delivery is scheduled, which is what 202 says.
+  await call("sendWebhookTestEvent", "sendWebhookTestEvent", "POST", `/v1/webhooks/${epId}/test`, 202, { key: all });
+  await call("sendWebhookTestEvent, no such", "sendWebhookTestEvent", "POST", `/v1/webhooks/${NO_SUCH}/test`, 404, { key: all });
+  await call("sendWebhookTestEvent, body field", "sendWebhookTestEvent", "POST", `/v1/webhooks/${epId}/test`, 400, { key: all, json: { x: 1 } });
   await call("rotateWebhookSecret, body field", "rotateWebhookSecret", "POST", `/v1/webhooks/${epId}/rotate-secret`, 400, { key: all, json: { x: 1 } });
 
   // ---- events and deliveries
@@ -179,6 +185,11 @@ test("every answer of every operation matches the document", async () => {
   await call("retryWebhookDelivery, no such", "retryWebhookDelivery", "POST", `/v1/webhooks/${epId}/deliveries/${NO_SUCH}/retry`, 404, { key: all });
   await call("deleteWebhookEndpoint", "deleteWebhookEndpoint", "DELETE", `/v1/webhooks/${epId}`, 204, { key: all });
   await call("deleteWebhookEndpoint, gone", "deleteWebhookEndpoint", "DELETE", `/v1/webhooks/${epId}`, 404, { key: all });
+
+  // ---- routes
+  await call("listRoutes", "listRoutes", "GET", "/v1/routes", 200, { key: root });
+  await call("listRoutes, missing scope", "listRoutes", "GET", "/v1/routes", 403, { key: logsOnly });
+  await call("listRoutes, unknown query parameter", "listRoutes", "GET", "/v1/routes?x=1", 400, { key: root });
 
   // ---- answers outside any operation
   await call("unknown /v1 path", { component: "NotFound" }, "GET", "/v1/nope", 404, { key: all });

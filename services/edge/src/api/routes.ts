@@ -1,7 +1,7 @@
 /**
  * `GET /v1/routes`: the proxy routes loaded from datahub.yaml right now (after any reload), for
  * operators and the console. Root key, or scope `routes:read`. Upstreams are shown as origin and
- * base path only: a URL's userinfo or query never leaves the edge.
+ * base path (datahub.yaml refuses credentials, queries and fragments in upstream URLs).
  */
 import { Router } from "express";
 import { z } from "zod";
