@@ -2,11 +2,12 @@
 import { Link } from "wouter-preact";
 import type { LogRecord } from "@datahub/client";
 import { ms, when } from "../format";
+import { Scroll } from "./Scroll";
 
 /** A table of log records. */
 export function LogTable(props: { records: LogRecord[]; caption: string }) {
   return (
-    <div class="scroll">
+    <Scroll label={props.caption}>
       <table>
         <caption class="sr-only">{props.caption}</caption>
         <thead>
@@ -38,6 +39,6 @@ export function LogTable(props: { records: LogRecord[]; caption: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </Scroll>
   );
 }

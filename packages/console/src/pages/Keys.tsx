@@ -14,6 +14,7 @@ import { rateLimit, when } from "../format";
 import { useTitle } from "../hooks";
 import { can } from "../scopes";
 import { useSession } from "../session";
+import { Scroll } from "../components/Scroll";
 
 const PAGE = 25;
 
@@ -84,7 +85,7 @@ export function Keys() {
         <button type="submit">Search</button>
       </form>
       <ErrorMessage error={error} context="Keys could not be listed" />
-      <div class="scroll">
+      <Scroll label="API keys">
         <table>
           <caption class="sr-only">API keys</caption>
           <thead>
@@ -114,7 +115,7 @@ export function Keys() {
             ))}
           </tbody>
         </table>
-      </div>
+      </Scroll>
       <p role="status" class="muted">
         {loading ? "Loading…" : keys.length === 0 ? (search ? `No key matches “${search}”.` : "No keys yet.") : `${keys.length} key${keys.length === 1 ? "" : "s"} shown.`}
       </p>

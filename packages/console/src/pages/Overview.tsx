@@ -11,6 +11,7 @@ import { rateLimit } from "../format";
 import { useLoad, useTitle } from "../hooks";
 import { can } from "../scopes";
 import { useSession } from "../session";
+import { Scroll } from "../components/Scroll";
 
 function Health() {
   const health = useLoad(() => healthReport(), []);
@@ -61,7 +62,7 @@ function Routes() {
           {routes.data.data.length === 0 ? (
             <p>No routes are configured.</p>
           ) : (
-            <div class="scroll">
+            <Scroll label="Routes">
               <table>
                 <thead>
                   <tr>
@@ -90,7 +91,7 @@ function Routes() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </Scroll>
           )}
         </>
       )}

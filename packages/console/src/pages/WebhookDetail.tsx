@@ -14,6 +14,7 @@ import { ms, when } from "../format";
 import { useLoad, useTitle } from "../hooks";
 import { can } from "../scopes";
 import { useSession } from "../session";
+import { Scroll } from "../components/Scroll";
 
 function Attempts(props: { endpointId: string; delivery: WebhookDelivery }) {
   const { client } = useSession();
@@ -78,7 +79,7 @@ function Deliveries(props: { endpointId: string; writable: boolean; version: num
       <ErrorMessage error={deliveries.error} context="Deliveries could not be read" />
       {deliveries.data && deliveries.data.data.length === 0 && <p class="muted">No deliveries yet.</p>}
       {deliveries.data && deliveries.data.data.length > 0 && (
-        <div class="scroll">
+        <Scroll label="Deliveries">
           <table>
             <caption class="sr-only">Deliveries, newest first</caption>
             <thead>
@@ -124,7 +125,7 @@ function Deliveries(props: { endpointId: string; writable: boolean; version: num
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
     </section>
   );

@@ -9,6 +9,7 @@ import { when } from "../format";
 import { useLoad, useTitle } from "../hooks";
 import { can } from "../scopes";
 import { useSession } from "../session";
+import { Scroll } from "../components/Scroll";
 
 /** The webhooks page. */
 export function Webhooks() {
@@ -30,7 +31,7 @@ export function Webhooks() {
       <ErrorMessage error={endpoints.error} context="Endpoints could not be listed" />
       {endpoints.data && endpoints.data.data.length === 0 && <p>No endpoints yet. An endpoint receives the events you publish, signed with its secret.</p>}
       {endpoints.data && endpoints.data.data.length > 0 && (
-        <div class="scroll">
+        <Scroll label="Webhook endpoints">
           <table>
             <caption class="sr-only">Webhook endpoints</caption>
             <thead>
@@ -58,7 +59,7 @@ export function Webhooks() {
               ))}
             </tbody>
           </table>
-        </div>
+        </Scroll>
       )}
       {creating && (
         <Dialog title="Create webhook endpoint" onClose={() => setCreating(false)} wide>
