@@ -21,6 +21,7 @@ COPY package.json package-lock.json ./
 COPY packages/proto/package.json packages/proto/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/client/package.json packages/client/
+COPY packages/console/package.json packages/console/
 COPY packages/cli/package.json packages/cli/
 COPY services/auth/package.json services/auth/
 COPY services/ratelimit/package.json services/ratelimit/
@@ -30,6 +31,15 @@ COPY services/edge/package.json services/edge/
 # No dependency needs an install script (esbuild's binary comes from its optional platform package).
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+
+# --- the admin console's static files (docs/console.md): Vite and Preact exist only in this stage;
+# the runtime gets packages/console/dist, which the edge serves from memory.
+FROM deps AS console
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --include=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+COPY packages/client ./packages/client
+COPY packages/console ./packages/console
+RUN npm run build --silent -w @datahub/console
 
 # --- tini as PID 1: forwards SIGTERM to node and reaps zombies. The static build is copied so the
 # runtime stage needs neither apt nor its lists.
@@ -50,6 +60,7 @@ COPY tsconfig.json ./
 COPY proto ./proto
 COPY packages ./packages
 COPY services ./services
+COPY --from=console /app/packages/console/dist ./packages/console/dist
 
 USER 10001:10001
 # edge HTTP, internal gRPC (every service), ops (/metrics, /healthz, /readyz) — docs/reference/configuration.md.
