@@ -3,10 +3,8 @@
  * avoids offering what would be refused. Same grammar as the gateway (packages/runtime/src/
  * scopes.ts, copied because that module is for Node): `*` grants everything, `x:*` every `x:` scope.
  */
-import type { Session } from "./api";
-
 /** True when the session's key holds `scope` (a root key holds every scope). */
-export function can(session: Session, scope: string): boolean {
+export function can(session: { key: { root: boolean; scopes: readonly string[] } }, scope: string): boolean {
   if (session.key.root) return true;
   for (const g of session.key.scopes) {
     if (g === "*" || g === scope) return true;
