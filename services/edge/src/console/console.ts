@@ -12,7 +12,7 @@ import type { Responder } from "../respond";
 import type { ConsoleAsset, ConsoleAssets } from "./assets";
 import type { HealthReport } from "./service-health";
 import { createSessionApi, SESSION_ENDED, type SessionRpcs } from "./session-api";
-import { csrfPasses, sessionTokenOf, type CookieOptions } from "./session-cookie";
+import { CSRF_DETAIL, csrfPasses, sessionTokenOf, type CookieOptions } from "./session-cookie";
 
 /**
  * The console page's CSP: scripts, styles and connections only from this origin, no inline
@@ -84,7 +84,7 @@ export class Console {
     }
     // Checked before the lookup: a forged change costs no RPC.
     if (!csrfPasses(req.method, req.headers, token)) {
-      responder.problem(res, 403, "csrf", "This change needs the console session's CSRF token in the X-CSRF-Token header; reload the console.");
+      responder.problem(res, 403, "csrf", CSRF_DETAIL);
       return undefined;
     }
     let found: Awaited<ReturnType<SessionRpcs["verifySession"]>>;

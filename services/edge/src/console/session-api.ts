@@ -16,7 +16,7 @@ import { attachContext, routeName, rpcOptions } from "../api/request-context";
 import { parseBody } from "../api/validate";
 import type { RequestContext } from "../context";
 import type { HealthReport } from "./service-health";
-import { clearedCookie, csrfPasses, csrfTokenFor, sessionCookie, sessionTokenOf, type CookieOptions } from "./session-cookie";
+import { CSRF_DETAIL, clearedCookie, csrfPasses, csrfTokenFor, sessionCookie, sessionTokenOf, type CookieOptions } from "./session-cookie";
 
 /** The AuthService calls the console uses. */
 export interface SessionRpcs {
@@ -119,6 +119,6 @@ export function createSessionApi(opts: SessionApiOptions): (req: IncomingMessage
 }
 
 /** 403 for a changing request without the session's CSRF token. */
-export function csrfRefusal(): ApiError {
-  return new ApiError(403, "csrf", "This change needs the console session's CSRF token in the X-CSRF-Token header; reload the console.");
+function csrfRefusal(): ApiError {
+  return new ApiError(403, "csrf", CSRF_DETAIL);
 }

@@ -12,6 +12,8 @@ import type { IncomingHttpHeaders } from "node:http";
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = "datahub_console";
+/** What a change without the session's CSRF token is told (problem type `csrf`). */
+export const CSRF_DETAIL = "This change needs the console session's CSRF token in the X-CSRF-Token header; reload the console.";
 /** Header carrying the CSRF token on changing requests. */
 export const CSRF_HEADER = "x-csrf-token";
 /** Methods that change nothing: no CSRF token needed. */
