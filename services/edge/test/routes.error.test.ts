@@ -14,6 +14,9 @@ const route = (extra: string) => `routes:\n  - { name: a, path: /a, upstream: 'h
 test.each([
   ["routes:\n  - { name: a, path: /a, upstream: 'http://x' }\n  - { name: b, path: /b, upstream: 'ftp://x' }\n", /^routes\[1\]\.upstream: expected an http\(s\) URL/],
   ["routes:\n  - { name: a, path: /a, upstream: 'http://x' }\n  - { name: b, path: /b, upstream: 'not a url' }\n", /^routes\[1\]\.upstream: expected an http\(s\) URL/],
+  // Credentials never belong in datahub.yaml: neither user:password nor a password alone.
+  ["routes:\n  - { name: a, path: /a, upstream: 'http://user:pw@x' }\n", /^routes\[0\]\.upstream: expected an http\(s\) URL without query, fragment or credentials/],
+  ["routes:\n  - { name: a, path: /a, upstream: 'http://:pw@x' }\n", /^routes\[0\]\.upstream: expected an http\(s\) URL without query, fragment or credentials/],
   ["routes:\n  - { name: a, path: a, upstream: 'http://x' }\n", /^routes\[0\]\.path: expected an absolute path/],
   ["routes:\n  - { name: a, path: /v1/keys, upstream: 'http://x' }\n", /^routes\[0\]\.path: .*reserved/],
   ["routes:\n  - { name: a, path: /a/../b, upstream: 'http://x' }\n", /^routes\[0\]\.path: must not contain/],

@@ -49,7 +49,7 @@ const upstreamSchema = z.string().refine(
   (v) => {
     try {
       const u = new URL(v);
-      return (u.protocol === "http:" || u.protocol === "https:") && u.search === "" && u.hash === "" && u.username === "";
+      return (u.protocol === "http:" || u.protocol === "https:") && u.search === "" && u.hash === "" && u.username === "" && u.password === "";
     } catch {
       return false;
     }
