@@ -3,8 +3,8 @@
  * `datahub start` processes export to an in-test OTLP/HTTP receiver (protobuf, the default
  * protocol). ONE request must yield ONE connected trace: the edge's SERVER span (child of the
  * client's traceparent), VerifyKey client/server spans with the Postgres query beneath, and the
- * batched CheckBatch and AppendLogs RPCs — each its own trace LINKED to the request's span — with
- * their Redis and Postgres spans beneath. The upstream gets the edge span as parent, and the
+ * batched CheckBatch and AppendLogs exchanges (on their streams, the trace context in the messages) —
+ * each its own trace LINKED to the request's span — with their Redis and Postgres spans beneath. The upstream gets the edge span as parent, and the
  * request's log line carries the trace id.
  */
 import { randomBytes } from "node:crypto";
@@ -85,9 +85,9 @@ it("one request yields one connected trace across edge, auth, ratelimit and audi
       const ok =
         has((s) => s.name === "datahub.auth.v1.AuthService/VerifyKey" && s.service === services && s.kind === OtlpSpanKind.SERVER, c.own) &&
         has((s) => s.scope.includes("instrumentation-pg") && s.service === services, c.own) &&
-        has((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatch" && s.kind === OtlpSpanKind.SERVER, c.linked) &&
+        has((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatchStream" && s.kind === OtlpSpanKind.SERVER, c.linked) &&
         has((s) => s.scope.includes("instrumentation-ioredis"), c.linked) &&
-        has((s) => s.name === "datahub.audit.v1.AuditService/AppendLogs" && s.kind === OtlpSpanKind.SERVER, c.linked) &&
+        has((s) => s.name === "datahub.audit.v1.AuditService/AppendLogsStream" && s.kind === OtlpSpanKind.SERVER, c.linked) &&
         has((s) => s.scope.includes("instrumentation-pg") && s.name.includes("INSERT"), c.linked);
       return ok ? c : undefined;
     }, 15000).catch((e: Error) => {
@@ -105,16 +105,16 @@ it("one request yields one connected trace across edge, auth, ratelimit and audi
     expect(descends(receiver.spans, authSql, verifyServer)).toBe(true);
 
     // Ratelimit and audit: batched calls link to the request span; their work nests beneath them.
-    const checkClient = linked.find((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatch" && s.kind === OtlpSpanKind.CLIENT)!;
+    const checkClient = linked.find((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatchStream" && s.kind === OtlpSpanKind.CLIENT)!;
     expect(checkClient.links).toContainEqual({ traceId: clientTrace, spanId: edgeSpan.spanId });
-    const checkServer = linked.find((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatch" && s.kind === OtlpSpanKind.SERVER)!;
+    const checkServer = linked.find((s) => s.name === "datahub.ratelimit.v1.RateLimitService/CheckBatchStream" && s.kind === OtlpSpanKind.SERVER)!;
     expect(checkServer.parentSpanId).toBe(checkClient.spanId);
     expect(checkServer.service).toBe(services);
     expect(descends(receiver.spans, linked.find((s) => s.scope.includes("instrumentation-ioredis"))!, checkServer)).toBe(true);
 
-    const appendClient = linked.find((s) => s.name === "datahub.audit.v1.AuditService/AppendLogs" && s.kind === OtlpSpanKind.CLIENT)!;
+    const appendClient = linked.find((s) => s.name === "datahub.audit.v1.AuditService/AppendLogsStream" && s.kind === OtlpSpanKind.CLIENT)!;
     expect(appendClient.links).toContainEqual({ traceId: clientTrace, spanId: edgeSpan.spanId });
-    const appendServer = linked.find((s) => s.name === "datahub.audit.v1.AuditService/AppendLogs" && s.kind === OtlpSpanKind.SERVER)!;
+    const appendServer = linked.find((s) => s.name === "datahub.audit.v1.AuditService/AppendLogsStream" && s.kind === OtlpSpanKind.SERVER)!;
     expect(appendServer.parentSpanId).toBe(appendClient.spanId);
     const insert = linked.find((s) => s.scope.includes("instrumentation-pg") && s.name.includes("INSERT"))!;
     expect(descends(receiver.spans, insert, appendServer)).toBe(true);

@@ -15,6 +15,7 @@ export * from "./grpc/server";
 export * from "./grpc/client";
 export { StreamExchange, ExchangeError, unwrapExchange, type StreamExchangeOptions } from "./grpc/stream-exchange";
 export { answerExchange, type ExchangeAnswer } from "./grpc/stream-serve";
+export { itemLinks } from "./grpc/exchange-tracing";
 export * from "./scopes";
 export * from "./event-types";
 export * from "./channels";

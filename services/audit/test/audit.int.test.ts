@@ -46,7 +46,7 @@ describe("AppendLogs + QueryLogs", () => {
   it("returns every field as appended, newest first", async () => {
     const { records } = await h.client.queryLogs({ orgId: "org-int", limit: 1 });
     const newest = batch[batch.length - 1]!;
-    expect({ ...records[0]!, $typeName: undefined }).toEqual({ ...wire(newest), $typeName: undefined });
+    expect({ ...records[0]!, $typeName: undefined }).toEqual({ ...wire(newest), traceparent: "", $typeName: undefined });
   });
 
   it("pages through with cursors newest first without duplicates or gaps", async () => {

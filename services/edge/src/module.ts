@@ -20,7 +20,7 @@ import { algorithmOf } from "./ratelimit/policies";
 import { RequestLog } from "./request-log";
 import { Responder } from "./respond";
 import { startEdgeServer, type EdgeServer } from "./server";
-import { groupLinks, recordLinks, traceBatches, verifyInSpan } from "./trace";
+import { noteVerifyFlight, verifyInSpan } from "./trace";
 
 /** The public HTTP(S) edge: `/v1` management API and proxy routes. */
 export const edgeModule: DatahubModule = {
@@ -52,17 +52,16 @@ export const edgeModule: DatahubModule = {
       staleTtlMs: config.authCache.staleTtlMs,
       size: config.authCache.size,
       onResult: (result) => metrics.authCache.inc({ result }),
+      onFlight: tracing ? noteVerifyFlight : undefined,
     });
 
     const warnRateLimit = throttledWarn(log);
     // A slow ratelimit service must not stall traffic: a short deadline, then the failure mode.
     const checkTimeoutMs = Math.min(config.rpcTimeoutMs, config.ratelimit.rpcTimeoutMs);
     const batcher = new CheckBatcher({
-      // Batches ride on one exchange stream (docs/architecture.md, "Batch streams"); with tracing
-      // on, each batch is a unary call instead, so that it gets its span and links.
-      send: tracing
-        ? (req) => ratelimitClient.checkBatch(req, { timeoutMs: checkTimeoutMs, links: groupLinks(req.requests ?? []) })
-        : (req) => ratelimitClient.checkBatchStream({ batch: req }, { timeoutMs: checkTimeoutMs }).then(unwrapExchange),
+      // Batches ride on one exchange stream in every mode (docs/architecture.md, "Batch streams");
+      // with tracing on, each group carries its request's traceparent for the span links.
+      send: (req) => ratelimitClient.checkBatchStream({ batch: req }, { timeoutMs: checkTimeoutMs }).then(unwrapExchange),
       breakerMs: config.ratelimit.breakerMs,
       onError: (err) => {
         warnRateLimit(err, "ratelimit service failed; applying each policy's failure mode");
@@ -78,12 +77,8 @@ export const edgeModule: DatahubModule = {
       onDecision: (decision) => metrics.ratelimitDecisions.inc({ decision }),
     });
 
-    if (tracing) traceBatches(keys, batcher);
-
     const shipper = new AuditShipper({
-      append: tracing
-        ? (records) => auditClient.appendLogs({ records }, { links: recordLinks(records) })
-        : (records) => auditClient.appendLogsStream({ batch: { records } }).then(unwrapExchange),
+      append: (records) => auditClient.appendLogsStream({ batch: { records } }).then(unwrapExchange),
       batchSize: config.audit.batchSize,
       bufferSize: config.audit.bufferSize,
       flushMs: config.audit.flushMs,

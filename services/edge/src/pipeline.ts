@@ -83,7 +83,8 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
 
   /** Runs one rate-limit group; answers 429 (or 503 for a fail-closed policy) and returns true when refused. */
   async function limited(res: EdgeResponse, group: PolicyGroup): Promise<boolean> {
-    const verdict = await limits.check(group);
+    // With tracing on, the request's span context rides in the batch (the service links to it).
+    const verdict = await limits.check(group, res.span !== undefined ? res.ctx.traceparent : undefined);
     if (verdict.decisions !== undefined && res.ctx.principal !== undefined) deps.onRateLimited?.(res.ctx.principal, group, verdict.decisions);
     return refused(res, verdict);
   }

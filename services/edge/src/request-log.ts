@@ -62,8 +62,10 @@ export class RequestLog {
       bytesOut: BigInt(bytesOut),
       traceId: ctx.traceId ?? "",
       error: ctx.error ?? "",
+      // Only with tracing on: the audit service's span of the batch links to the request's span.
+      traceparent: res.span !== undefined ? (ctx.traceparent ?? "") : "",
     };
-    if (res.span !== undefined) endRequestSpan(res, record, status);
+    if (res.span !== undefined) endRequestSpan(res, status);
     this.write(record, res.upstreamStartedAt !== 0n ? ctx.upstreamNs : undefined);
   }
 

@@ -1,15 +1,16 @@
 /**
- * Batch links at the edge (tracing on, in-memory exporter): a CheckBatch links to every request
- * whose group it carries, an AppendLogs batch to every request whose record it ships, and a
- * singleflighted VerifyKey is the child of the request that missed and links to those that joined.
+ * Tracing at the edge (tracing on, in-memory exporter): each rate-limit group travels with its
+ * request's traceparent, so the batch links to every request it serves; the request span is named
+ * after its route; a singleflighted VerifyKey is the child of the request that missed and, through
+ * the key cache's `onFlight` hook, links to those that joined.
  */
 import { create } from "@bufbuild/protobuf";
 import { ratelimit } from "@datahub/proto";
-import { context, markTracingEnabled, trace, tracer, type Span } from "@datahub/runtime";
+import { context, itemLinks, markTracingEnabled, trace, traceparentOf, tracer, type Span } from "@datahub/runtime";
 import { node, tracing } from "@opentelemetry/sdk-node";
 import { KeyCache } from "@datahub/runtime";
 import { CheckBatcher } from "../src/ratelimit/batcher";
-import { endRequestSpan, groupLinks, recordLinks, traceBatches, verifyInSpan } from "../src/trace";
+import { endRequestSpan, noteVerifyFlight, verifyInSpan } from "../src/trace";
 import type { EdgeResponse } from "../src/exchange";
 import { FakeAuth } from "../../../packages/runtime/test/support/fakes";
 
@@ -31,41 +32,33 @@ function inRequest<T>(name: string, fn: () => T): { span: Span; result: T } {
   return { span, result };
 }
 
-test("a CheckBatch links to the span of every request whose group it carries", async () => {
-  const sent: Array<ReturnType<typeof groupLinks>> = [];
+test("each rate-limit group carries its request's traceparent, and the batch links to every request", async () => {
+  const sent: Array<{ requests?: Array<{ traceparent?: string }> }> = [];
   const limits = new CheckBatcher({
     send: async (req) => {
-      sent.push(groupLinks(req.requests ?? []));
+      sent.push(req);
       return create(ratelimit.CheckBatchResponseSchema, {
         responses: (req.requests ?? []).map((g) => ({ decisions: (g.descriptors ?? []).map(() => ({ allowed: true })) })),
       });
     },
   });
-  const keys = new KeyCache({ verify: new FakeAuth().verify, ttlMs: 1000, negativeTtlMs: 1000, staleTtlMs: 1000, size: 10 });
-  traceBatches(keys, limits);
   const d = () => [{ key: "k", limit: 10n, windowMs: 1000n, cost: 1n }];
-  const a = inRequest("a", () => limits.check(d()));
-  const b = inRequest("b", () => limits.check(d()));
-  await Promise.all([a.result, b.result]);
+  const a = tracer().startSpan("a");
+  const b = tracer().startSpan("b");
+  await Promise.all([limits.check(d(), traceparentOf(a.spanContext())), limits.check(d(), traceparentOf(b.spanContext())), limits.check(d())]);
   expect(sent).toHaveLength(1);
-  expect(sent[0]!.map((l) => l.context.spanId)).toEqual([a.span.spanContext().spanId, b.span.spanContext().spanId]);
+  expect(sent[0]!.requests!.map((g) => g.traceparent)).toEqual([traceparentOf(a.spanContext()), traceparentOf(b.spanContext()), undefined]);
+  expect(itemLinks(sent[0]).map((l) => l.context.spanId)).toEqual([a.spanContext().spanId, b.spanContext().spanId]);
 });
 
-test("an AppendLogs batch links to the span of each record's request; records without one are skipped", () => {
+test("the request span is named after the route and carries status, key and org", () => {
   exporter.reset();
-  const ended = (route: string) => {
-    const span = tracer().startSpan("GET");
-    const res = { span, req: { method: "GET" }, ctx: { route, principal: { keyId: "key-1", orgId: "org-1" }, error: undefined } } as unknown as EdgeResponse;
-    const record = {};
-    endRequestSpan(res, record, 200);
-    return { span, record };
-  };
-  const a = ended("echo");
-  const b = ended("");
-  expect(recordLinks([a.record, {}, b.record]).map((l) => l.context.spanId)).toEqual([a.span.spanContext().spanId, b.span.spanContext().spanId]);
+  const span = tracer().startSpan("GET");
+  const res = { span, req: { method: "GET" }, ctx: { route: "echo", principal: { keyId: "key-1", orgId: "org-1" }, error: undefined } } as unknown as EdgeResponse;
+  endRequestSpan(res, 200);
   const finished = exporter.getFinishedSpans();
-  expect(finished.map((s) => s.name)).toEqual(["GET echo", "GET"]);
-  expect(finished[0]!.attributes).toMatchObject({ "http.route": "echo", "http.response.status_code": 200, "datahub.key_id": "key-1" });
+  expect(finished.map((s) => s.name)).toEqual(["GET echo"]);
+  expect(finished[0]!.attributes).toMatchObject({ "http.route": "echo", "http.response.status_code": 200, "datahub.key_id": "key-1", "datahub.org_id": "org-1" });
 });
 
 test("a singleflighted VerifyKey is the child of the request that missed and links to the ones that joined", async () => {
@@ -74,8 +67,7 @@ test("a singleflighted VerifyKey is the child of the request that missed and lin
   let release!: () => void;
   auth.gate = new Promise<void>((r) => (release = r));
   const key = auth.addKey();
-  const keys = new KeyCache({ verify: (k) => verifyInSpan(() => auth.verify(k)), ttlMs: 1000, negativeTtlMs: 1000, staleTtlMs: 1000, size: 10 });
-  traceBatches(keys, new CheckBatcher({ send: async () => create(ratelimit.CheckBatchResponseSchema, {}) }));
+  const keys = new KeyCache({ verify: (k) => verifyInSpan(() => auth.verify(k)), ttlMs: 1000, negativeTtlMs: 1000, staleTtlMs: 1000, size: 10, onFlight: noteVerifyFlight });
   const first = inRequest("first", () => keys.lookup(key));
   const second = inRequest("second", () => keys.lookup(key));
   expect(first.result).toBeInstanceOf(Promise);

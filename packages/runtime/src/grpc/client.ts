@@ -15,11 +15,6 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Extra metadata (e.g. `traceparent`). */
   metadata?: Record<string, string>;
-  /**
-   * A batched call serving many requests: its client span starts a trace of its own and links
-   * to each request's span (instead of pretending to be the child of whichever request came first).
-   */
-  links?: Link[];
 }
 
 /** A typed promise client for a generated service. */
@@ -96,7 +91,7 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
     if (method.methodKind === "bidi_streaming") {
       // An exchange stream: called like a unary method, each call one message pair on a shared
       // stream (stream-exchange.ts). Counted per exchange; no span per exchange.
-      const exchange = new StreamExchange({ open: (md) => client[name]!(md), timeoutMs: opts.timeoutMs, observe });
+      const exchange = new StreamExchange({ open: (md) => client[name]!(md), timeoutMs: opts.timeoutMs, observe, spanName });
       exchanges.push(exchange);
       out[name] = (req: Record<string, unknown>, callOpts?: CallOptions) => exchange.send(req, callOpts?.timeoutMs);
       continue;
@@ -122,13 +117,12 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
 
 /** One RPC inside a CLIENT span whose context travels in the call's `traceparent` metadata. */
 function tracedCall(spanName: string, rpcService: string, rpcMethod: string, callOpts: CallOptions | undefined, call: (md: Metadata) => Promise<unknown>): Promise<unknown> {
-  const parent = callOpts?.links !== undefined ? ROOT_CONTEXT : context.active();
+  const parent = context.active();
   const span = tracer().startSpan(
     spanName,
     {
       kind: SpanKind.CLIENT,
-      attributes: { "rpc.system": "grpc", "rpc.service": rpcService, "rpc.method": rpcMethod, "datahub.batch.size": callOpts?.links?.length ?? 1 },
-      links: callOpts?.links,
+      attributes: { "rpc.system": "grpc", "rpc.service": rpcService, "rpc.method": rpcMethod },
     },
     parent,
   );

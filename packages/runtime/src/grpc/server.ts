@@ -13,6 +13,7 @@ import { dropGrpcBindFailureLine, hostPort, listenError } from "../listen";
 import { Counter, counter, Histogram, histogram, LATENCY_BUCKETS } from "../metrics";
 import { grpcServiceDefinition } from "./definition";
 import { RpcError, statusName } from "./errors";
+import { inServerExchangeSpan } from "./exchange-tracing";
 import { ExchangeStreams } from "./stream-serve";
 import { callerAuthInterceptor, type KeyVerifier } from "./caller-auth";
 import { context, endWithError, extractContext, SpanKind, trace, tracer, tracingEnabled, type Context } from "../telemetry/tracing";
@@ -161,7 +162,7 @@ export class GrpcHost {
     });
   }
 
-  /** An exchange stream: each message handled like a unary call (no span per exchange). */
+  /** An exchange stream: each message handled like a unary call, in a span of its own while tracing (exchange-tracing.ts). */
   private wrapExchanges(serviceName: string, methodName: string, fn: (req: unknown, ctx: HandlerContext) => Promise<unknown>) {
     const labels = { service: serviceName, method: methodName };
     const hooks = {
@@ -174,7 +175,8 @@ export class GrpcHost {
     return (call: ServerDuplexStream<unknown, unknown>) => {
       const md: Record<string, string> = {};
       for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
-      this.exchanges.serve(call, (req, signal) => fn(req, { metadata: md, signal }), hooks);
+      const spanName = `${serviceName}/${methodName}`;
+      this.exchanges.serve(call, (req, signal) => (tracingEnabled() ? inServerExchangeSpan(spanName, req, () => fn(req, { metadata: md, signal })) : fn(req, { metadata: md, signal })), hooks);
     };
   }
 

@@ -16,7 +16,9 @@
  * traffic moves to replicas added by a scale-out, as unary calls do.
  */
 import { Metadata, status, type ClientDuplexStream } from "@grpc/grpc-js";
+import { tracingEnabled, type Span } from "../telemetry/tracing";
 import { statusName } from "./errors";
+import { endClientExchangeSpan, startClientExchangeSpan } from "./exchange-tracing";
 import { exchangeCode } from "./stream-serve";
 
 /** What one exchange reports when it settles: the gRPC status name and the seconds it took. */
@@ -32,6 +34,8 @@ export interface StreamExchangeOptions {
   rotateMs?: number;
   /** Called once per exchange with its outcome (metrics). */
   observe?: ExchangeObserver;
+  /** Name of each exchange's CLIENT span while tracing is on (exchange-tracing.ts), e.g. `pkg.Service/Method`. */
+  spanName?: string;
 }
 
 /** An error carrying a gRPC status code, like the ones grpc-js unary calls reject with. */
@@ -51,6 +55,8 @@ interface Waiter {
   reject(err: Error): void;
   timer: NodeJS.Timeout;
   started: bigint;
+  /** The exchange's CLIENT span (tracing on only). */
+  span: Span | undefined;
 }
 
 /** Multiplexes exchanges over one stream at a time. */
@@ -75,9 +81,11 @@ export class StreamExchange {
   send(request: Record<string, unknown>, timeoutMs = this.opts.timeoutMs): Promise<unknown> {
     if (this.closed) return Promise.reject(new ExchangeError(status.CANCELLED, "client closed"));
     const id = this.nextId++;
+    // Tracing rides in the message itself (exchange-tracing.ts): the same path with it on or off.
+    const traced = tracingEnabled() ? startClientExchangeSpan(this.opts.spanName ?? "exchange", request) : undefined;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.settle(id, new ExchangeError(status.DEADLINE_EXCEEDED, `no answer within ${timeoutMs} ms`)), timeoutMs);
-      const waiter: Waiter = { request, stream: undefined as never, resolve, reject, timer, started: process.hrtime.bigint() };
+      const waiter: Waiter = { request: traced?.request ?? request, stream: undefined as never, resolve, reject, timer, started: process.hrtime.bigint(), span: traced?.span };
       this.pending.set(id, waiter);
       this.write(id, waiter);
     });
@@ -134,6 +142,7 @@ export class StreamExchange {
     this.pending.delete(id);
     clearTimeout(w.timer);
     this.opts.observe?.(err === undefined ? exchangeCode(res) : statusName(err.code), Number(process.hrtime.bigint() - w.started) / 1e9);
+    if (w.span !== undefined) endClientExchangeSpan(w.span, err);
     if (err === undefined) w.resolve(res);
     else w.reject(err);
   }

@@ -36,6 +36,11 @@ export interface KeyCacheOptions {
   size: number;
   /** Called once per lookup with its cache outcome. */
   onResult?: (result: CacheResult) => void;
+  /**
+   * Called when a lookup waits for a verification: `started` when this lookup began it, false
+   * when it joined one in flight (tracing links the joiners to the flight's span).
+   */
+  onFlight?: (pending: Promise<AuthResult>, started: boolean) => void;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -104,10 +109,12 @@ export class KeyCache {
       }
     }
     let pending = this.inflight.get(hash);
+    const started = pending === undefined;
     if (pending === undefined) {
       pending = this.refresh(key, hash);
       this.inflight.set(hash, pending);
     }
+    this.opts.onFlight?.(pending, started);
     return pending;
   }
 

@@ -38,7 +38,7 @@ export interface CheckBatcherOptions {
 export type GroupResult = ratelimit.Decision[] | null;
 
 interface Pending {
-  groups: Array<{ descriptors: DescriptorInit[] }>;
+  groups: Array<{ descriptors: DescriptorInit[]; traceparent?: string }>;
   resolvers: Array<(r: GroupResult) => void>;
 }
 
@@ -61,15 +61,18 @@ export class CheckBatcher {
     this.flush = this.flush.bind(this);
   }
 
-  /** Queues one group; resolves with its decisions (never rejects). */
-  check(descriptors: DescriptorInit[]): Promise<GroupResult> {
+  /**
+   * Queues one group; resolves with its decisions (never rejects). `traceparent` (tracing on only)
+   * travels with the group, so the service's span of the batch links to the request.
+   */
+  check(descriptors: DescriptorInit[], traceparent?: string): Promise<GroupResult> {
     if (this.openUntil !== 0 && this.now() < this.openUntil) {
       this.opts.onFailOpen?.(1);
       return Promise.resolve(null);
     }
     const p = (this.pending ??= { groups: [], resolvers: [] });
     const promise = new Promise<GroupResult>((resolve) => p.resolvers.push(resolve));
-    p.groups.push({ descriptors });
+    p.groups.push(traceparent === undefined ? { descriptors } : { descriptors, traceparent });
     if (p.groups.length >= this.maxGroups) this.send();
     else if (!this.scheduled) {
       this.scheduled = true;

@@ -58,12 +58,12 @@ export class RateLimitGate {
     this.local = new MemoryRateLimiter({ prefix: opts.prefix, maxLogLimit: opts.maxLogLimit, defaultAlgorithm: opts.defaultAlgorithm });
   }
 
-  /** Checks one group (never rejects). */
-  async check(group: PolicyGroup): Promise<Verdict> {
+  /** Checks one group (never rejects); `traceparent` is the request's, when tracing is on. */
+  async check(group: PolicyGroup, traceparent?: string): Promise<Verdict> {
     const askedAt = this.cache.now();
     const cached = this.cached(group, askedAt);
     if (cached !== undefined) return cached;
-    const decisions = await this.opts.batcher.check(group.descriptors);
+    const decisions = await this.opts.batcher.check(group.descriptors, traceparent);
     if (decisions === null) return this.unavailable(group);
     let denied = false;
     for (let i = 0; i < decisions.length; i++) {
