@@ -1,6 +1,7 @@
 /**
  * `npm run bench` (docs/benchmarks.md): one run on one machine, side by side —
- *   upstream alone · bare node:http + undici proxy · DataHub full pipeline · DataHub split —
+ *   upstream alone · bare node:http + undici proxy · the DIY peer (fastify, Redis limit, batched
+ *   PostgreSQL logs: bench/peer-fastify.ts) · DataHub full pipeline · DataHub split —
  * with the same load tool and settings for every row; prints the table, the 40 % bar, the
  * "every request logged" check, and writes them to docs/benchmarks.md ("Full pipeline").
  * Every target stays up and the rows take turns for BENCH_ROUNDS rounds, so drift of the machine's
@@ -10,12 +11,13 @@
  * Then the "Internal gRPC credentials" section (bench/internal-auth.ts): one credential check, and
  * credential checks per proxied request under load.
  * Env: BENCH_SECTIONS=pipeline,algorithms,webhooks,internal-auth (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
- *      BENCH_ONLY=upstream,bare,datahub,split,traced (all but traced), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output),
+ *      BENCH_ONLY=upstream,bare,peer,datahub,split,traced (all but traced), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output),
  *      BENCH_OTEL=1: adds the "traced" row (all-in-one with OpenTelemetry at 100 % sampling, exporting
  *      to a local no-op OTLP sink) and writes the "Tracing overhead" section instead of "Full pipeline".
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { generateApiKey } from "@datahub/runtime";
 import { runMain, spawnChild } from "./children";
 import { detectLoadTool, describeLoad, LOAD_TOOL_HINT, runLoad, type LoadResult } from "./load";
 import { checkEveryRequestLogged, type AuditCheck } from "./audit-check";
@@ -27,9 +29,16 @@ import { runWebhooksSection } from "./webhooks";
 import { runInternalAuthSection } from "./internal-auth";
 
 const BAR = 0.4;
-const ROWS = ["upstream", "bare", "datahub", "split", "traced"] as const;
+const ROWS = ["upstream", "bare", "peer", "datahub", "split", "traced"] as const;
 type RowId = (typeof ROWS)[number];
-const NAMES: Record<RowId, string> = { upstream: "upstream alone", bare: "bare proxy", datahub: "DataHub full pipeline", split: "DataHub split", traced: "DataHub + tracing 100 %" };
+const NAMES: Record<RowId, string> = {
+  upstream: "upstream alone",
+  bare: "bare proxy",
+  peer: "DIY peer (fastify + Redis limit + PostgreSQL logs)",
+  datahub: "DataHub full pipeline",
+  split: "DataHub split",
+  traced: "DataHub + tracing 100 %",
+};
 const OTEL = process.env.BENCH_OTEL === "1";
 
 function intEnv(name: string, dflt: number): number {
@@ -93,6 +102,23 @@ async function startTargets(only: Set<RowId>, upstreamUrl: string, notes: string
   if (only.has("bare")) {
     const { child, match: m } = await spawnChild("bare proxy", process.execPath, ["--import", "tsx", script("./bare-proxy.ts"), upstreamUrl], { ready: /^READY (\d+)/ });
     targets.push({ id: "bare", url: `http://127.0.0.1:${m![1]}${PATH}`, rounds: [], stop: () => child.stop() });
+  }
+  if (only.has("peer")) {
+    try {
+      // Its own database (for its request-log table) and a key of the same shape as DataHub's.
+      const env = await prepareStackEnv(upstreamUrl);
+      cleanups.push(env.cleanup);
+      const key = generateApiKey("dh");
+      const { child, match: m } = await spawnChild(
+        "DIY peer",
+        process.execPath,
+        ["--import", "tsx", script("./peer-fastify.ts"), upstreamUrl, env.databaseUrl, String(env.baseEnv.REDIS_URL), key],
+        { ready: /^READY (\d+)/ },
+      );
+      targets.push({ id: "peer", url: `http://127.0.0.1:${m![1]}${PATH}`, headers: { Authorization: `Bearer ${key}` }, rounds: [], stop: () => child.stop() });
+    } catch (err) {
+      notes.push(`${NAMES.peer} failed: ${(err as Error).message.split("\n").slice(0, 6).join("\n    ")}`);
+    }
   }
   const stackRows = (["datahub", "split", "traced"] as const).filter((r) => only.has(r));
   if (stackRows.length && !cliAvailable()) notes.push(`DataHub rows not run: ${CLI} does not exist yet.`);
@@ -183,6 +209,11 @@ async function pipelineSection(): Promise<number> {
     const share = median(perRound);
     const roundsText = `per round ${perRound.map((x) => `${fmt(100 * x)} %`).join(", ")}; median`;
     const pass = share >= BAR && r.result.non2xx === 0 && r.result.socketErrors === 0;
+    const peerRounds = targets.find((t) => t.id === "peer")?.rounds;
+    if (peerRounds !== undefined && peerRounds.length === mine.length) {
+      const vsPeer = mine.map((m, i) => m.requestsPerSec / peerRounds[i]!.requestsPerSec);
+      lines.push(`INFO ${r.name}: per round ${vsPeer.map((x) => `${x.toFixed(2)}×`).join(", ")}; median ${median(vsPeer).toFixed(2)}× the DIY peer's throughput.`);
+    }
     // The issue's bar is about the full pipeline; the split row shows what the process hop costs.
     if (r.name !== NAMES.datahub) {
       lines.push(`INFO ${r.name}: ${roundsText} ${fmt(100 * share)} % of the bare proxy's throughput, ${clean}.`);
@@ -190,6 +221,12 @@ async function pipelineSection(): Promise<number> {
     }
     ok &&= pass;
     lines.push(`${pass ? "PASS" : "FAIL"} ${r.name}: ${roundsText} ${fmt(100 * share)} % of the bare proxy's throughput (bar ≥ ${BAR * 100} %), ${clean}.`);
+  }
+  const peer = targets.find((t) => t.id === "peer");
+  const bareTarget = targets.find((t) => t.id === "bare");
+  if (peer && bareTarget) {
+    const perRound = peer.rounds.map((p, i) => p.requestsPerSec / bareTarget.rounds[i]!.requestsPerSec);
+    lines.push(`INFO ${NAMES.peer}: per round ${perRound.map((x) => `${fmt(100 * x)} %`).join(", ")}; median ${fmt(100 * median(perRound))} % of the bare proxy's throughput.`);
   }
   const traced = targets.find((t) => t.id === "traced");
   const untraced = targets.find((t) => t.id === "datahub");
