@@ -43,3 +43,52 @@ export function useTitle(title: string): void {
     document.title = `${title} · DataHub console`;
   }, [title]);
 }
+
+/** A cursor-paged list as a page shows it: the items so far, and "load more". */
+export interface Pages<T> {
+  items: T[];
+  /** True while there is a next page. */
+  more: boolean;
+  loading: boolean;
+  error: unknown;
+  /** Appends the next page. */
+  loadMore(): void;
+  /** Starts again from the first page. */
+  reload(): void;
+}
+
+/**
+ * Loads the first page of `fetchPage` when `deps` change and appends later pages on demand; an
+ * answer that arrives after a newer load started is dropped. Failures also go to the session's
+ * error report (a 401 signs out).
+ */
+export function usePages<T>(fetchPage: (cursor: string | undefined) => Promise<{ data: T[]; nextCursor: string | null }>, deps: unknown[]): Pages<T> {
+  const { reportError } = useSession();
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>();
+  const generation = useRef(0);
+  const load = (from: string | undefined, append: boolean) => {
+    const mine = ++generation.current;
+    setLoading(true);
+    setError(undefined);
+    fetchPage(from).then(
+      (page) => {
+        if (mine !== generation.current) return;
+        setItems((prev) => (append ? [...prev, ...page.data] : page.data));
+        setCursor(page.nextCursor);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (mine !== generation.current) return;
+        setError(err);
+        setLoading(false);
+        reportError(err);
+      },
+    );
+  };
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => load(undefined, false), deps);
+  return { items, more: cursor !== null, loading, error, loadMore: () => cursor !== null && load(cursor, true), reload: () => load(undefined, false) };
+}

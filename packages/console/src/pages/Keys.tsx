@@ -2,16 +2,15 @@
  * Keys: search by name or id, page through with the API's cursor, create a key (its secret shown
  * once). Each row opens the key's own page.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { Link, useSearch, useLocation } from "wouter-preact";
-import type { Key } from "@datahub/client";
 import { Dialog } from "../components/Dialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { KeyForm } from "../components/KeyForm";
 import { OrgPicker } from "../components/OrgPicker";
 import { SecretReveal } from "../components/SecretReveal";
 import { rateLimit, when } from "../format";
-import { useTitle } from "../hooks";
+import { usePages, useTitle } from "../hooks";
 import { can } from "../scopes";
 import { useSession } from "../session";
 import { Scroll } from "../components/Scroll";
@@ -21,34 +20,19 @@ const PAGE = 25;
 /** The keys page. */
 export function Keys() {
   useTitle("Keys");
-  const { session, client, reportError } = useSession();
+  const { session, client } = useSession();
   const params = new URLSearchParams(useSearch());
   const [, navigate] = useLocation();
   const orgId = params.get("orgId") ?? session.key.orgId;
   const search = params.get("search") ?? "";
   const [typed, setTyped] = useState(search);
-  const [keys, setKeys] = useState<Key[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>();
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<string>();
-
-  const load = async (from: string | undefined, append: boolean) => {
-    setLoading(true);
-    setError(undefined);
-    try {
-      const page = await client.keys.list({ limit: PAGE, cursor: from, ...(search ? { search } : {}), ...(orgId !== session.key.orgId ? { orgId } : {}) }).first();
-      setKeys((prev) => (append ? [...prev, ...page.data] : page.data));
-      setCursor(page.nextCursor);
-    } catch (err) {
-      setError(err);
-      reportError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => void load(undefined, false), [search, orgId]);
+  const list = usePages(
+    (cursor) => client.keys.list({ limit: PAGE, cursor, ...(search ? { search } : {}), ...(orgId !== session.key.orgId ? { orgId } : {}) }).first(),
+    [search, orgId],
+  );
+  const keys = list.items;
 
   const go = (next: { search?: string; orgId?: string }) => {
     const q = new URLSearchParams();
@@ -84,7 +68,7 @@ export function Keys() {
         </div>
         <button type="submit">Search</button>
       </form>
-      <ErrorMessage error={error} context="Keys could not be listed" />
+      <ErrorMessage error={list.error} context="Keys could not be listed" />
       <Scroll label="API keys">
         <table>
           <caption class="sr-only">API keys</caption>
@@ -117,10 +101,10 @@ export function Keys() {
         </table>
       </Scroll>
       <p role="status" class="muted">
-        {loading ? "Loading…" : keys.length === 0 ? (search ? `No key matches “${search}”.` : "No keys yet.") : `${keys.length} key${keys.length === 1 ? "" : "s"} shown.`}
+        {list.loading ? "Loading…" : keys.length === 0 ? (search ? `No key matches “${search}”.` : "No keys yet.") : `${keys.length} key${keys.length === 1 ? "" : "s"} shown.`}
       </p>
-      {cursor && (
-        <button type="button" disabled={loading} onClick={() => void load(cursor, true)}>
+      {list.more && (
+        <button type="button" disabled={list.loading} onClick={list.loadMore}>
           Load more
         </button>
       )}
@@ -133,7 +117,7 @@ export function Keys() {
               const created = await client.keys.create({ name: input.name ?? "", scopes: input.scopes ?? [], metadata: input.metadata, rateLimit: input.rateLimit ?? undefined, expiresAt: input.expiresAt ?? undefined, ...(orgId !== session.key.orgId ? { orgId } : {}) });
               setCreating(false);
               setSecret(created.key);
-              void load(undefined, false);
+              list.reload();
             }}
           />
         </Dialog>

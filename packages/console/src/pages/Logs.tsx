@@ -4,46 +4,24 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { useLocation, useSearch } from "wouter-preact";
-import type { LogRecord, QueryLogsQuery } from "@datahub/client";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Field } from "../components/Field";
 import { LogTable } from "../components/LogTable";
-import { useTitle } from "../hooks";
+import { usePages, useTitle } from "../hooks";
 import { useSession } from "../session";
 import { filtersFromSearch, queryFromFilters, searchFromFilters, type LogFilters } from "./log-filters";
 
 /** The logs page. */
 export function Logs() {
   useTitle("Logs");
-  const { client, reportError } = useSession();
+  const { client } = useSession();
   const search = useSearch();
   const [, navigate] = useLocation();
   const applied = filtersFromSearch(search);
   const [form, setForm] = useState<LogFilters>(applied);
-  const [records, setRecords] = useState<LogRecord[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>();
-
-  const load = async (from: string | undefined, append: boolean) => {
-    setLoading(true);
-    setError(undefined);
-    try {
-      const query: QueryLogsQuery = { ...queryFromFilters(applied), limit: 50, cursor: from };
-      const page = await client.logs.query(query).first();
-      setRecords((prev) => (append ? [...prev, ...page.data] : page.data));
-      setCursor(page.nextCursor);
-    } catch (err) {
-      setError(err);
-      reportError(err);
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    setForm(applied);
-    void load(undefined, false);
-  }, [search]);
+  const list = usePages((cursor) => client.logs.query({ ...queryFromFilters(applied), limit: 50, cursor }).first(), [search]);
+  const records = list.items;
+  useEffect(() => setForm(applied), [search]);
 
   const set = (k: keyof LogFilters) => (v: string) => setForm({ ...form, [k]: v });
   return (
@@ -76,13 +54,13 @@ export function Logs() {
           <button type="button" onClick={() => navigate("/logs")}>Clear</button>
         </div>
       </form>
-      <ErrorMessage error={error} context="Logs could not be read" />
+      <ErrorMessage error={list.error} context="Logs could not be read" />
       <LogTable records={records} caption="Request log, newest first" />
       <p role="status" class="muted">
-        {loading ? "Loading…" : records.length === 0 ? "No requests match these filters." : `${records.length} request${records.length === 1 ? "" : "s"} shown, newest first.`}
+        {list.loading ? "Loading…" : records.length === 0 ? "No requests match these filters." : `${records.length} request${records.length === 1 ? "" : "s"} shown, newest first.`}
       </p>
-      {cursor && (
-        <button type="button" disabled={loading} onClick={() => void load(cursor, true)}>
+      {list.more && (
+        <button type="button" disabled={list.loading} onClick={list.loadMore}>
           Load more
         </button>
       )}
