@@ -9,55 +9,13 @@
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { classify, readProcs, TICK_US } from "./proc-cpu";
 import { fileURLToPath } from "node:url";
 import { spawnChild, stopAll } from "./children";
 import { runLoad } from "./load";
 import { createBenchKey, migrateStack, prepareStackEnv, startAllInOne } from "./stack";
 
-const TICK_US = 1_000_000 / 100; // USER_HZ is 100 on Linux
 const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
-
-interface ProcInfo { pid: number; ppid: number; comm: string; ticks: number }
-
-function readProcs(): Map<number, ProcInfo> {
-  const out = new Map<number, ProcInfo>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const comm = stat.slice(stat.indexOf("(") + 1, close);
-      const f = stat.slice(close + 2).split(" ");
-      out.set(Number(d), { pid: Number(d), ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      /* the process exited while we read */
-    }
-  }
-  return out;
-}
-
-function descendants(procs: Map<number, ProcInfo>, root: number): Set<number> {
-  const set = new Set([root]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const p of procs.values()) if (!set.has(p.pid) && set.has(p.ppid)) { set.add(p.pid); grew = true; }
-  }
-  return set;
-}
-
-type Groups = Record<string, number>;
-
-function classify(procs: Map<number, ProcInfo>, roots: Record<string, number>): Groups {
-  const owned = new Map<number, string>();
-  for (const [name, pid] of Object.entries(roots)) for (const p of descendants(procs, pid)) owned.set(p, name);
-  const g: Groups = {};
-  for (const p of procs.values()) {
-    const name = owned.get(p.pid) ?? (p.comm.startsWith("postgres") ? "postgres" : p.comm.startsWith("redis-server") ? "redis" : p.comm === "wrk" ? "wrk" : "other");
-    g[name] = (g[name] ?? 0) + p.ticks;
-  }
-  return g;
-}
 
 /** CPU ticks per thread of one process, by thread name and id (BENCH_THREADS=1). */
 function threadTicks(pid: number): Map<string, number> {

@@ -24,6 +24,7 @@ import { checkEveryRequestLogged, type AuditCheck } from "./audit-check";
 import { BENCH_ROUTE, cliAvailable, CLI, createBenchKey, migrateStack, prepareStackEnv, startAllInOne, startSplit } from "./stack";
 import { codeVersion, machineFacts, pipelineTable, writeSection, type PipelineRow } from "./report";
 import { fmt } from "./stats";
+import { classify, perRequest, readProcs, type Groups } from "./proc-cpu";
 import { runAlgorithmsSection } from "./ratelimit-algorithms";
 import { runWebhooksSection } from "./webhooks";
 import { runInternalAuthSection } from "./internal-auth";
@@ -85,12 +86,30 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Median CPU µs per request of each group, per row: the row's processes, then what it uses. */
+function cpuTable(targets: Target[]): string {
+  // The load tool runs as a child that exits before the second snapshot: its CPU is not counted.
+  const groups = ["row", "upstream", "postgres", "redis", "other"];
+  const head = ["row", "own processes", "upstream", "PostgreSQL", "Redis", "other", "whole machine (without the load tool)"];
+  const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];
+  for (const t of targets.filter((x) => x.cpu.length > 0)) {
+    const med = (g: string) => median(t.cpu.map((c) => c[g] ?? 0));
+    const total = median(t.cpu.map((c) => groups.reduce((a, g) => a + (c[g] ?? 0), 0)));
+    lines.push(`| ${NAMES[t.id]} | ${groups.map((g) => (g === "row" && t.id === "upstream" ? "—" : fmt(med(g)))).join(" | ")} | ${fmt(total)} |`);
+  }
+  return `CPU µs per request (median of the rounds; /proc, user + system):\n\n${lines.join("\n")}`;
+}
+
 /** A row under test: where to send load, and how to stop it. */
 interface Target {
   id: RowId;
   url: string;
   headers?: Record<string, string>;
   rounds: LoadResult[];
+  /** The row's own processes (their trees are its CPU group); none for the upstream row. */
+  pids: number[];
+  /** CPU µs per request of each group, per round (bench/proc-cpu.ts). */
+  cpu: Groups[];
   /** For DataHub rows: checks the audit trail after the last round. */
   audit?: (loadCounted: number) => Promise<AuditCheck>;
   stop(): Promise<void>;
@@ -98,10 +117,10 @@ interface Target {
 
 async function startTargets(only: Set<RowId>, upstreamUrl: string, notes: string[], cleanups: Array<() => Promise<void>>): Promise<Target[]> {
   const targets: Target[] = [];
-  if (only.has("upstream")) targets.push({ id: "upstream", url: `${upstreamUrl}${PATH}`, rounds: [], stop: async () => {} });
+  if (only.has("upstream")) targets.push({ id: "upstream", url: `${upstreamUrl}${PATH}`, rounds: [], pids: [], cpu: [], stop: async () => {} });
   if (only.has("bare")) {
     const { child, match: m } = await spawnChild("bare proxy", process.execPath, ["--import", "tsx", script("./bare-proxy.ts"), upstreamUrl], { ready: /^READY (\d+)/ });
-    targets.push({ id: "bare", url: `http://127.0.0.1:${m![1]}${PATH}`, rounds: [], stop: () => child.stop() });
+    targets.push({ id: "bare", url: `http://127.0.0.1:${m![1]}${PATH}`, rounds: [], pids: [child.proc.pid!], cpu: [], stop: () => child.stop() });
   }
   if (only.has("peer")) {
     try {
@@ -115,7 +134,7 @@ async function startTargets(only: Set<RowId>, upstreamUrl: string, notes: string
         ["--import", "tsx", script("./peer-fastify.ts"), upstreamUrl, env.databaseUrl, String(env.baseEnv.REDIS_URL), key],
         { ready: /^READY (\d+)/ },
       );
-      targets.push({ id: "peer", url: `http://127.0.0.1:${m![1]}${PATH}`, headers: { Authorization: `Bearer ${key}` }, rounds: [], stop: () => child.stop() });
+      targets.push({ id: "peer", url: `http://127.0.0.1:${m![1]}${PATH}`, headers: { Authorization: `Bearer ${key}` }, rounds: [], pids: [child.proc.pid!], cpu: [], stop: () => child.stop() });
     } catch (err) {
       notes.push(`${NAMES.peer} failed: ${(err as Error).message.split("\n").slice(0, 6).join("\n    ")}`);
     }
@@ -141,6 +160,8 @@ async function startTargets(only: Set<RowId>, upstreamUrl: string, notes: string
         url: `${stack.edgeUrl}${PATH}`,
         headers: { Authorization: `Bearer ${key.key}` },
         rounds: [],
+        pids: stack.processes.map((p) => p.proc.pid!),
+        cpu: [],
         audit: (loadCounted) =>
           checkEveryRequestLogged({ databaseUrl: env.databaseUrl, keyId: key.keyId, metricsUrl: stack.edgeMetricsUrl, route: BENCH_ROUTE, loadCounted }),
         stop: () => stack.stop(),
@@ -177,7 +198,14 @@ async function pipelineSection(): Promise<number> {
     // by 2x within a minute, and interleaving spreads that drift over every row alike.
     for (let round = 0; round < roundsWanted; round++) {
       for (const t of targets) {
-        const r = await runLoad(tool, { ...base, warmupS: round === 0 ? base.warmupS : 0, url: t.url, headers: t.headers });
+        // Warm up first, so the CPU snapshots frame the measured requests only.
+        const warm = round === 0 && base.warmupS > 0 ? await runLoad(tool, { ...base, durationS: base.warmupS, warmupS: 0, url: t.url, headers: t.headers }) : undefined;
+        const roots = { row: t.pids, upstream: upstream.proc.pid! };
+        const before = classify(readProcs(), roots);
+        const r = await runLoad(tool, { ...base, warmupS: 0, url: t.url, headers: t.headers });
+        // The warm-up's requests are logged too: the audit check counts them.
+        if (warm !== undefined) r.warmupRequests = (r.warmupRequests ?? 0) + warm.requests;
+        t.cpu.push(perRequest(before, classify(readProcs(), roots), r.requests));
         t.rounds.push(r);
         console.log(`round ${round + 1} ${NAMES[t.id]}: ${fmt(r.requestsPerSec)} req/s`);
       }
@@ -249,7 +277,14 @@ async function pipelineSection(): Promise<number> {
   }
   if (notes.length) ok = false;
   notes.push(`1-minute load average at the end: ${os.loadavg()[0]!.toFixed(2)} (other work on the machine lowers every row).`);
-  const table = pipelineTable(rows);
+  const table = pipelineTable(rows) + "\n\n" + cpuTable(targets);
+  const bareCpu = targets.find((t) => t.id === "bare");
+  for (const t of targets.filter((x) => x.id === "datahub" || x.id === "split" || x.id === "peer")) {
+    if (!bareCpu) break;
+    const ratios = t.cpu.map((c, i) => (c.row ?? 0) / Math.max(1e-9, bareCpu.cpu[i]!.row ?? 0));
+    const target = t.id === "datahub" ? " (target ≤ 1.8×)" : "";
+    lines.push(`INFO ${NAMES[t.id]}: process CPU per request per round ${ratios.map((x) => `${x.toFixed(2)}×`).join(", ")}; median ${median(ratios).toFixed(2)}× the bare proxy's${target}.`);
+  }
   console.log(`${table}\n\n${[...lines, ...notes.map((n) => `NOTE ${n}`)].join("\n")}`);
 
   if (process.env.BENCH_NO_WRITE !== "1") {
