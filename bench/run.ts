@@ -10,7 +10,9 @@
  * and the "Webhook delivery" section (bench/webhooks.ts): deliveries/s and publish→receipt latency.
  * Then the "Internal gRPC credentials" section (bench/internal-auth.ts): one credential check, and
  * credential checks per proxied request under load.
- * Env: BENCH_SECTIONS=pipeline,algorithms,webhooks,internal-auth (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
+ * Then the "Held connections" section (bench/connections.ts): one edge holding BENCH_HELD_CONNECTIONS
+ * (50,000) idle keep-alive connections, its RSS, and request latency meanwhile.
+ * Env: BENCH_SECTIONS=pipeline,algorithms,webhooks,internal-auth,connections (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
  *      BENCH_ONLY=upstream,bare,peer,datahub,split,traced (all but traced), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output),
  *      BENCH_OTEL=1: adds the "traced" row (all-in-one with OpenTelemetry at 100 % sampling, exporting
  *      to a local no-op OTLP sink) and writes the "Tracing overhead" section instead of "Full pipeline".
@@ -28,6 +30,7 @@ import { classify, perRequest, readProcs, type Groups } from "./proc-cpu";
 import { runAlgorithmsSection } from "./ratelimit-algorithms";
 import { runWebhooksSection } from "./webhooks";
 import { runInternalAuthSection } from "./internal-auth";
+import { runConnectionsSection } from "./connections";
 
 const BAR = 0.4;
 const ROWS = ["upstream", "bare", "peer", "datahub", "split", "traced"] as const;
@@ -303,7 +306,7 @@ async function pipelineSection(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-const SECTIONS = ["pipeline", "algorithms", "webhooks", "internal-auth"] as const;
+const SECTIONS = ["pipeline", "algorithms", "webhooks", "internal-auth", "connections"] as const;
 
 /** BENCH_SECTIONS=pipeline,algorithms,webhooks,internal-auth (default: all): which sections of docs/benchmarks.md to run. */
 function selectedSections(): Set<string> {
@@ -336,6 +339,12 @@ async function main(): Promise<number> {
     if (body === null) return 2;
     console.log(`\n${body}`);
     if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Internal gRPC credentials", body)}`);
+  }
+  if (sections.has("connections")) {
+    console.log("");
+    const body = await runConnectionsSection();
+    console.log(`\n${body}`);
+    if (process.env.BENCH_NO_WRITE !== "1") console.log(`\nwrote ${await writeSection("Held connections", body)}`);
   }
   return code;
 }
