@@ -40,6 +40,8 @@ export interface LoadOptions {
   /** Unmeasured run of this many seconds first (JIT, connection pools, caches). */
   warmupS: number;
   headers?: Record<string, string>;
+  /** A fixed rate (requests/s over all connections) instead of as fast as possible; autocannon only (wrk has no rate). */
+  rate?: number;
 }
 
 /** Printed when no load generator is found. */
@@ -135,14 +137,15 @@ async function once(tool: LoadTool, o: LoadOptions, durationS: number): Promise<
   // Bounded: a stuck target must not hang the bench.
   const timeout = (durationS + 20) * 1000;
   const headerArgs = Object.entries(o.headers ?? {}).flatMap(([k, v]) => ["-H", tool === "wrk" ? `${k}: ${v}` : `${k}=${v}`]);
-  if (tool === "wrk") {
+  if (tool === "wrk" && o.rate === undefined) {
     const args = ["-t1", `-c${o.connections}`, `-d${durationS}s`, "--latency", ...headerArgs, o.url];
     const { stdout } = await run("wrk", args, { timeout, killSignal: "SIGKILL", maxBuffer: 1 << 20 });
     return parseWrkOutput(stdout);
   }
   const bin = autocannonBin();
   if (!bin) throw new Error(LOAD_TOOL_HINT);
-  const args = [bin, "--json", "-c", String(o.connections), "-d", String(durationS), ...headerArgs, o.url];
+  const rate = o.rate !== undefined ? ["--overallRate", String(Math.max(1, Math.round(o.rate)))] : [];
+  const args = [bin, "--json", "-c", String(o.connections), "-d", String(durationS), ...rate, ...headerArgs, o.url];
   const { stdout } = await run(process.execPath, args, { timeout, killSignal: "SIGKILL", maxBuffer: 16 << 20 });
   return parseAutocannonJson(stdout);
 }

@@ -103,6 +103,16 @@ function cpuTable(targets: Target[]): string {
   return `CPU µs per request (median of the rounds; /proc, user + system):\n\n${lines.join("\n")}`;
 }
 
+/** Latency of each row at half its own throughput (autocannon at a fixed overall rate). */
+function halfLoadTable(targets: Target[]): string {
+  const lines = ["| row | rate (half the row's req/s) | p50 ms | p99 ms | non-2xx |", "| --- | --- | --- | --- | --- |"];
+  for (const t of targets.filter((x) => x.halfLoad !== undefined)) {
+    const h = t.halfLoad!;
+    lines.push(`| ${NAMES[t.id]} | ${fmt(h.requestsPerSec)} | ${h.p50Ms.toFixed(2)} | ${h.p99Ms.toFixed(2)} | ${h.non2xx} |`);
+  }
+  return `Latency at half load (autocannon, fixed overall rate, same connections):\n\n${lines.join("\n")}`;
+}
+
 /** A row under test: where to send load, and how to stop it. */
 interface Target {
   id: RowId;
@@ -113,6 +123,8 @@ interface Target {
   pids: number[];
   /** CPU µs per request of each group, per round (bench/proc-cpu.ts). */
   cpu: Groups[];
+  /** One run at half the row's measured throughput. */
+  halfLoad?: LoadResult;
   /** For DataHub rows: checks the audit trail after the last round. */
   audit?: (loadCounted: number) => Promise<AuditCheck>;
   stop(): Promise<void>;
@@ -213,10 +225,17 @@ async function pipelineSection(): Promise<number> {
         console.log(`round ${round + 1} ${NAMES[t.id]}: ${fmt(r.requestsPerSec)} req/s`);
       }
     }
+    // Latency at half load: each row at half its own measured throughput (a fixed rate, so the
+    // latency is the pipeline's, not the queue's). autocannon paces it; wrk cannot.
+    for (const t of targets.filter((x) => x.id !== "upstream")) {
+      const rate = combine(t.rounds).requestsPerSec / 2;
+      t.halfLoad = await runLoad("autocannon", { ...base, warmupS: 0, url: t.url, headers: t.headers, rate });
+      console.log(`half load ${NAMES[t.id]}: ${fmt(rate)} req/s, p50 ${t.halfLoad.p50Ms} ms, p99 ${t.halfLoad.p99Ms} ms`);
+    }
     for (const t of targets) {
       const result = combine(t.rounds);
       rows.push({ name: NAMES[t.id], result });
-      if (t.audit) audits.push({ name: NAMES[t.id], audit: await t.audit(result.requests + (result.warmupRequests ?? 0)) });
+      if (t.audit) audits.push({ name: NAMES[t.id], audit: await t.audit(result.requests + (result.warmupRequests ?? 0) + (t.halfLoad?.requests ?? 0)) });
     }
   } finally {
     for (const t of targets) await t.stop();
@@ -275,12 +294,12 @@ async function pipelineSection(): Promise<number> {
     ok &&= a.pass;
     lines.push(
       `${a.pass ? "PASS" : "FAIL"} ${name}, every request logged: audit.request_logs holds ${fmt(a.auditRows)} rows for the bench key; ` +
-        `the edge answered ${fmt(a.edgeAnswered)} on route "${BENCH_ROUTE}" (by status: ${statusList(a.edgeByStatus)}); ${tool} counted ${fmt(a.loadCounted)} (warm-up included).`,
+        `the edge answered ${fmt(a.edgeAnswered)} on route "${BENCH_ROUTE}" (by status: ${statusList(a.edgeByStatus)}); the load tools counted ${fmt(a.loadCounted)} (warm-up and half-load run included).`,
     );
   }
   if (notes.length) ok = false;
   notes.push(`1-minute load average at the end: ${os.loadavg()[0]!.toFixed(2)} (other work on the machine lowers every row).`);
-  const table = pipelineTable(rows) + "\n\n" + cpuTable(targets);
+  const table = pipelineTable(rows) + "\n\n" + cpuTable(targets) + "\n\n" + halfLoadTable(targets);
   const bareCpu = targets.find((t) => t.id === "bare");
   for (const t of targets.filter((x) => x.id === "datahub" || x.id === "split" || x.id === "peer")) {
     if (!bareCpu) break;
