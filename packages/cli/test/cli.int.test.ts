@@ -159,6 +159,8 @@ describe("HTTP commands against a real edge", () => {
     const all = json(await datahub(["keys", "list", "--all", "--limit", "1", "--json"], orgKey));
     expect(all.data.map((x: { name: string }) => x.name).sort()).toEqual(["ci", "spare"]);
     expect(all.nextCursor).toBeNull();
+    const found = json(await datahub(["keys", "list", "--search", "SPA", "--json"], orgKey));
+    expect(found.data.map((x: { name: string }) => x.name)).toEqual(["spare"]);
 
     const updated = json(await datahub(["keys", "update", keyId, "--name", "renamed", "--scopes", "orders:read", "--json"], orgKey));
     expect(updated).toMatchObject({ name: "renamed", scopes: ["orders:read"] });

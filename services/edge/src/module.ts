@@ -42,6 +42,7 @@ export const edgeModule: DatahubModule = {
       path: config.configPath,
       logger: log,
       rateLimitCaps: { maxLogLimit: config.ratelimit.maxLogLimit, defaultAlgorithm: config.ratelimit.defaultAlgorithm },
+      consolePath: config.console.enabled ? config.console.path : undefined,
     });
 
     const tracing = tracingEnabled();
@@ -107,9 +108,6 @@ export const edgeModule: DatahubModule = {
 
     const opened = openConsole({ config, auth: authClient, responder, logger: log, health });
     const adminConsole = opened?.console;
-    for (const route of routes.current.routes) {
-      if (adminConsole?.owns(route.prefix)) log.warn({ route: route.name, path: route.prefix, console: adminConsole.prefix }, "route is below the console's path and is never matched; move it or set DATAHUB_CONSOLE_PATH");
-    }
     const handler = createPipeline({
       config,
       logger: log,

@@ -134,3 +134,34 @@ describe("sliding-log policies above the cap are refused at load (the service wo
     }
   });
 });
+
+describe("routes below the admin console's path are refused (the console would answer them all)", () => {
+  const file = (yaml: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), "datahub-console-routes-")), "datahub.yaml");
+    writeFileSync(path, yaml);
+    return path;
+  };
+
+  test("at load, naming the field and how to fix it; a path that only starts with the same letters is fine", async () => {
+    const path = file("routes:\n  - { name: a, path: /consoles, upstream: 'http://x' }\n  - { name: b, path: /console/x, upstream: 'http://x' }\n");
+    await expect(loadRoutesConfig(path, undefined, "/console")).rejects.toThrow(
+      `${path}: routes[1].path: /console/x is answered by the admin console (DATAHUB_CONSOLE_PATH=/console); move the route, or the console`,
+    );
+    expect((await loadRoutesConfig(path, undefined, "/ops")).routes).toHaveLength(2);
+    expect((await loadRoutesConfig(path)).routes).toHaveLength(2);
+  });
+
+  test("on reload, keeping the previous table", async () => {
+    const path = file("routes:\n  - { name: a, path: /a, upstream: 'http://x' }\n");
+    const { logger, lines } = captureLogger("info");
+    const source = await RoutesSource.create({ path, logger, consolePath: "/console", debounceMs: 10_000 });
+    try {
+      writeFileSync(path, "routes:\n  - { name: a, path: /console, upstream: 'http://x' }\n");
+      expect(await source.reload()).toBe(false);
+      expect(source.current.match("/a")?.name).toBe("a");
+      expect(JSON.stringify(lines)).toContain("is answered by the admin console");
+    } finally {
+      source.close();
+    }
+  });
+});

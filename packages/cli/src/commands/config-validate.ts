@@ -26,7 +26,11 @@ export async function validateRoutesFile(config: Config, fileArg: string | undef
   const { loadRoutesConfig, RoutesConfigError } = await import("@datahub/edge");
   const file = fileArg ?? config.configPath ?? "datahub.yaml";
   try {
-    const routes = await loadRoutesConfig(file, { maxLogLimit: config.ratelimit.maxLogLimit, defaultAlgorithm: config.ratelimit.defaultAlgorithm });
+    const routes = await loadRoutesConfig(
+      file,
+      { maxLogLimit: config.ratelimit.maxLogLimit, defaultAlgorithm: config.ratelimit.defaultAlgorithm },
+      config.console.enabled ? config.console.path : undefined,
+    );
     process.stdout.write(`${file}: valid (${routes.routes.length} route${routes.routes.length === 1 ? "" : "s"})\n`);
     return 0;
   } catch (err) {

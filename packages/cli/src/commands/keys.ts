@@ -69,11 +69,12 @@ export function registerKeys(program: Command): void {
       .command("list")
       .description("list an org's keys (never their secrets)")
       .option("--org <orgId>", "whose keys (root key only; default: the caller's org)")
+      .option("--search <text>", "only keys whose name contains the text (any case), or whose id it is")
       .option("--limit <n>", "keys per page (1-100)", positiveInt)
       .option("--cursor <cursor>", "start at this page (nextCursor of the previous one)")
       .option("--all", "every page"),
-  ).action(async (opts: OrgOption & ListOptions) => {
-    const pages = connect(opts).keys.list({ orgId: opts.org, limit: opts.limit, cursor: opts.cursor });
+  ).action(async (opts: OrgOption & ListOptions & { search?: string }) => {
+    const pages = connect(opts).keys.list({ orgId: opts.org, limit: opts.limit, cursor: opts.cursor, search: opts.search });
     await printList(pages, opts, KEY_COLUMNS);
   });
 

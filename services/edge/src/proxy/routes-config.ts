@@ -187,6 +187,19 @@ function checkRateLimitCaps(config: RoutesConfig, caps: RateLimitCaps): RoutesCo
 }
 
 /**
+ * Refuses routes below the admin console's path: the console answers every path there, so such a
+ * route would never be matched (docs/console.md); throws RoutesConfigError naming the field.
+ */
+function checkConsolePath(config: RoutesConfig, consolePath: string): RoutesConfig {
+  const problems = config.routes
+    .map((r, i): [number, string] => [i, r.path])
+    .filter(([, p]) => p === consolePath || p.startsWith(consolePath + "/"))
+    .map(([i, p]) => `routes[${i}].path: ${p} is answered by the admin console (DATAHUB_CONSOLE_PATH=${consolePath}); move the route, or the console`);
+  if (problems.length > 0) throw new RoutesConfigError(problems);
+  return config;
+}
+
+/**
  * True when YAML text nests collections deeper than `limit`, measured on yaml's CST: its parser
  * loops, but its composer recurses, and a stack overflow there can abort the process (V8 fails
  * fatally compiling a regular expression on an exhausted stack) rather than throw.
@@ -221,11 +234,12 @@ export function parseRoutesConfig(text: string): RoutesConfig {
 }
 
 /**
- * Reads and validates a datahub.yaml.
+ * Reads and validates a datahub.yaml; with `caps`, also against the ratelimit service's limits,
+ * and with `consolePath`, refusing routes the admin console would shadow.
  * @throws RoutesConfigError whose problems each name the file and the bad field; `missing` when
  * the file does not exist.
  */
-export async function loadRoutesConfig(path: string, caps?: RateLimitCaps): Promise<RoutesConfig> {
+export async function loadRoutesConfig(path: string, caps?: RateLimitCaps, consolePath?: string): Promise<RoutesConfig> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -235,6 +249,7 @@ export async function loadRoutesConfig(path: string, caps?: RateLimitCaps): Prom
   }
   try {
     const config = parseRoutesConfig(text);
+    if (consolePath !== undefined) checkConsolePath(config, consolePath);
     return caps === undefined ? config : checkRateLimitCaps(config, caps);
   } catch (err) {
     if (err instanceof RoutesConfigError) throw err.prefixed(path);

@@ -18,6 +18,8 @@ export interface RoutesSourceOptions {
   logger: Logger;
   /** When set, sliding-log policies above the cap are refused at load and reload. */
   rateLimitCaps?: RateLimitCaps;
+  /** The admin console's path, when it is on: routes below it are refused at load and reload. */
+  consolePath?: string;
   /** Called after every successful swap (e.g. to retire unused upstream pools). */
   onChange?: (table: RouteTable) => void;
   /** Debounce of file-change events (default 100 ms). */
@@ -43,7 +45,7 @@ export class RoutesSource {
    * An absent file means the built-in defaults until it appears.
    */
   static async create(opts: RoutesSourceOptions): Promise<RoutesSource> {
-    const config = opts.path ? await loadRoutesConfig(opts.path, opts.rateLimitCaps).catch(absentAsDefaults) : DEFAULT_ROUTES_CONFIG;
+    const config = opts.path ? await loadRoutesConfig(opts.path, opts.rateLimitCaps, opts.consolePath).catch(absentAsDefaults) : DEFAULT_ROUTES_CONFIG;
     const table = new RouteTable(config);
     const source = new RoutesSource(opts, table);
     source.loadedFromFile = opts.path !== undefined && config !== DEFAULT_ROUTES_CONFIG;
@@ -62,7 +64,7 @@ export class RoutesSource {
     const run = async (): Promise<boolean> => {
       if (!this.opts.path) return false;
       try {
-        const next = new RouteTable(await loadRoutesConfig(this.opts.path, this.opts.rateLimitCaps));
+        const next = new RouteTable(await loadRoutesConfig(this.opts.path, this.opts.rateLimitCaps, this.opts.consolePath));
         this.current = next;
         this.loadedFromFile = true;
         this.opts.onChange?.(next);
