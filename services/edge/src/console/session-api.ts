@@ -65,6 +65,15 @@ export function createSessionApi(opts: SessionApiOptions): (req: IncomingMessage
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  /** The request's live session (answers are never cached); 401 when there is none. */
+  async function liveSession(req: Request, res: Response): Promise<{ token: string; session: auth.Session | undefined }> {
+    noStore(res);
+    const token = sessionTokenOf(req.headers);
+    const found = token === undefined ? undefined : await opts.auth.verifySession({ token }, rpcOptions(req));
+    if (token === undefined || !found?.valid) throw new ApiError(401, "unauthorized", SESSION_ENDED);
+    return { token, session: found.session };
+  }
+
   const router = Router();
   router
     .route("/session")
@@ -79,11 +88,8 @@ export function createSessionApi(opts: SessionApiOptions): (req: IncomingMessage
       res.status(201).json(sessionJson(signIn.session, signIn.token));
     })
     .get(async (req: Request, res: Response) => {
-      const token = sessionTokenOf(req.headers);
-      const found = token === undefined ? undefined : await opts.auth.verifySession({ token }, rpcOptions(req));
-      noStore(res);
-      if (token === undefined || !found?.valid) throw new ApiError(401, "unauthorized", SESSION_ENDED);
-      res.json(sessionJson(found.session, token));
+      const { token, session } = await liveSession(req, res);
+      res.json(sessionJson(session, token));
     })
     .delete(async (req: Request, res: Response) => {
       const token = sessionTokenOf(req.headers);
@@ -100,10 +106,7 @@ export function createSessionApi(opts: SessionApiOptions): (req: IncomingMessage
     .route("/health")
     .all(routeName("console:health"))
     .get(async (req: Request, res: Response) => {
-      const token = sessionTokenOf(req.headers);
-      const found = token === undefined ? undefined : await opts.auth.verifySession({ token }, rpcOptions(req));
-      noStore(res);
-      if (!found?.valid) throw new ApiError(401, "unauthorized", SESSION_ENDED);
+      await liveSession(req, res);
       res.json(await opts.health());
     })
     .all(methodNotAllowed(["GET"]));
