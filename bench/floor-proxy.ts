@@ -21,7 +21,7 @@ import http from "node:http";
 import { Pool } from "undici";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { createRpcClient, hashApiKey, unwrapExchange } from "@datahub/runtime";
+import { createRpcClient, hashApiKey } from "@datahub/runtime";
 import { audit, ratelimit } from "@datahub/proto";
 import { Algorithm, RedisRateLimiter, type DecisionOutput, type DescriptorInput } from "@datahub/ratelimit";
 import { PgLogStore, type LogEntry } from "@datahub/audit";
@@ -59,7 +59,7 @@ const limiter: { check(groups: DescriptorInput[][]): Promise<DecisionOutput[][]>
   : redisLimiter ?? {
       check: async (groups: DescriptorInput[][]): Promise<DecisionOutput[][]> => {
         const requests = groups.map((g) => ({ descriptors: g.map((d) => ({ key: d.key, limit: BigInt(d.limit), windowMs: BigInt(d.windowMs), cost: BigInt(d.cost), algorithm: d.algorithm })) }));
-        const res = unwrapExchange(await ratelimitRpc.checkBatchStream({ batch: { requests } }));
+        const res = await ratelimitRpc.checkBatchStream({ requests });
         return res.responses.map((r) => r.decisions.map((d) => ({ allowed: d.allowed, limit: Number(d.limit), remaining: Number(d.remaining), resetAfterMs: Number(d.resetAfterMs), retryAfterMs: Number(d.retryAfterMs) })));
       },
     };
@@ -92,8 +92,7 @@ const store = !layers.has("pg")
     ? {
         append: (batch: LogEntry[]) =>
           auditRpc
-            .appendLogsStream({ batch: { records: batch.map((e) => ({ ...e, timestampMs: BigInt(e.timestampMs), bytesIn: BigInt(e.bytesIn), bytesOut: BigInt(e.bytesOut) })) } })
-            .then(unwrapExchange),
+            .appendLogsStream({ records: batch.map((e) => ({ ...e, timestampMs: BigInt(e.timestampMs), bytesIn: BigInt(e.bytesIn), bytesOut: BigInt(e.bytesOut) })) }),
       }
     : new PgLogStore(new pg.Pool({ connectionString: env("DATABASE_URL"), max: 2 }));
 let logs: LogEntry[] = [];

@@ -6,7 +6,7 @@
  */
 import http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ratelimit } from "@datahub/proto";
 import { createLogger, createMetricsRegistry, GrpcHost } from "@datahub/runtime";
 
@@ -24,8 +24,7 @@ function decide(req: ratelimit.CheckRequest): CheckResponseInit {
 
 const impl = {
   check: async (req: ratelimit.CheckRequest) => decide(req),
-  checkBatch: async (req: ratelimit.CheckBatchRequest) => ({ responses: req.requests.map(decide) }),
-  checkBatchStream: async (m: ratelimit.CheckBatchStreamRequest) => ({ id: m.id, batch: { responses: (m.batch?.requests ?? []).map(decide) } }),
+  checkBatchStream: async (batch: ratelimit.CheckBatchRequest) => ({ responses: batch.requests.map(decide) }),
 };
 
 async function serveGrpcJs(): Promise<number> {
@@ -41,7 +40,7 @@ async function serveConnect(): Promise<number> {
   const connectImpl = {
     ...impl,
     async *checkBatchStream(reqs: AsyncIterable<ratelimit.CheckBatchStreamRequest>) {
-      for await (const m of reqs) yield impl.checkBatchStream(m);
+      for await (const m of reqs) yield { id: m.id, batch: await impl.checkBatchStream(m.batch ?? create(ratelimit.CheckBatchRequestSchema)) };
     },
   };
   const handler = connectNodeAdapter({ routes: (router) => router.service(ratelimit.RateLimitService, connectImpl) });

@@ -6,7 +6,8 @@
  * (c) connect-node gRPC client → connect-node server (connectNodeAdapter on node:http2),
  * (d) the grpc-js client's exchange stream (CheckBatchStream: each call one message pair on an open
  *     stream) → the same grpc-js server — what the edge's hot path uses.
- * Each with the same protobuf-es messages — a Check with one descriptor and a CheckBatch of 64
+ * Each with the same protobuf-es messages — a Check with one descriptor, and (on the exchange
+ * stream, the only way a batch travels since the unary CheckBatch was removed) a batch of 64
  * groups — 64 calls in flight (throughput) and one at a time (latency). The server runs in a child
  * process on 127.0.0.1; RPC_BENCH_SECONDS (default 4) bounds each measurement, RPC_BENCH_ROUNDS
  * (default 2) repeats the interleaved cases and keeps the best of each (the machine is shared).
@@ -18,7 +19,7 @@ import { fromJson } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ratelimit } from "@datahub/proto";
-import { createRpcClient, unwrapExchange } from "@datahub/runtime";
+import { createRpcClient } from "@datahub/runtime";
 import { spawnChild } from "./children";
 import { fmt, markdownTable, quantile } from "./stats";
 import { codeVersion, machineFacts, writeSection } from "./report";
@@ -40,7 +41,8 @@ const BATCH = fromJson(ratelimit.CheckBatchRequestSchema, {
 /** One call of each payload through some client stack. */
 interface Caller {
   check(): Promise<unknown>;
-  batch(): Promise<unknown>;
+  /** Exchange streams only: unary stacks have no batch method. */
+  batch?(): Promise<unknown>;
   close(): void;
 }
 
@@ -50,22 +52,22 @@ const credentials = { bearer: TOKEN };
 
 function grpcJsCaller(port: number): Caller {
   const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000, credentials });
-  return { check: () => c.check(CHECK), batch: () => c.checkBatch(BATCH), close: () => c.close() };
+  return { check: () => c.check(CHECK), close: () => c.close() };
 }
 
-/** The edge's hot path: each call one exchange on the CheckBatchStream stream (runtime's stream-exchange.ts). */
+/** The edge's hot path: each call one exchange on the CheckBatchStream stream (runtime's grpc/exchange/). */
 function grpcJsStreamCaller(port: number): Caller {
   const c = createRpcClient(ratelimit.RateLimitService, `127.0.0.1:${port}`, { timeoutMs: 5000, credentials });
   return {
-    check: () => c.checkBatchStream({ batch: { requests: [CHECK] } }).then(unwrapExchange),
-    batch: () => c.checkBatchStream({ batch: BATCH }).then(unwrapExchange),
+    check: () => c.checkBatchStream({ requests: [CHECK] }),
+    batch: () => c.checkBatchStream(BATCH),
     close: () => c.close(),
   };
 }
 
 function connectCaller(port: number): Caller {
   const c = createClient(ratelimit.RateLimitService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
-  return { check: () => c.check(CHECK, { timeoutMs: 5000 }), batch: () => c.checkBatch(BATCH, { timeoutMs: 5000 }), close: () => {} };
+  return { check: () => c.check(CHECK, { timeoutMs: 5000 }), close: () => {} };
 }
 
 interface Result {
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
       const caller = c.client(Number(match![1]));
       try {
         for (const [payload, call] of [["Check ×1", caller.check], [`CheckBatch ×${BATCH_GROUPS}`, caller.batch]] as const) {
+          if (call === undefined) continue;
           const r = await measure(call);
           const id = `(${c.id}) ${c.label}\t${payload}`;
           results.set(id, best(results.get(id), r));

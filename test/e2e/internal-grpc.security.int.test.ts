@@ -87,7 +87,7 @@ describe("internal gRPC port", () => {
     for (const c of [verifier, checker, both, neither]) {
       expect(await codeOf(c.auth.listOrgs({}))).toBe(GrpcStatus.PERMISSION_DENIED);
       expect(await codeOf(c.auth.createKey({ orgId: "00000000-0000-0000-0000-000000000000", name: "x", scopes: ["*"] }))).toBe(GrpcStatus.PERMISSION_DENIED);
-      expect(await codeOf(c.ratelimit.checkBatch({ requests: [checkRequest] }))).toBe(GrpcStatus.PERMISSION_DENIED);
+      expect(await codeOf(c.ratelimit.checkBatchStream({ requests: [checkRequest] }))).toBe(GrpcStatus.PERMISSION_DENIED);
     }
     expect(await codeOf(neither.auth.verifyKey({ key: stack.rootKey }))).toBe(GrpcStatus.PERMISSION_DENIED);
     // The root key is a key: it does not become the internal token.

@@ -7,8 +7,8 @@ import { EventEmitter } from "node:events";
 import type { ClientDuplexStream } from "@grpc/grpc-js";
 import { node, tracing } from "@opentelemetry/sdk-node";
 import { SpanKind } from "@opentelemetry/api";
-import { itemLinks, inServerExchangeSpan } from "../src/grpc/exchange-tracing";
-import { StreamExchange } from "../src/grpc/stream-exchange";
+import { itemLinks, inServerExchangeSpan } from "../src/grpc/exchange/tracing";
+import { ExchangeClient } from "../src/grpc/exchange/client";
 import { activeSpanContext, markTracingEnabled, traceparentOf, tracer } from "../src/telemetry/tracing";
 
 const exporter = new tracing.InMemorySpanExporter();
@@ -40,12 +40,12 @@ test("itemLinks takes every valid traceparent of the batch's items, and nothing 
 
 test("the client's exchange span rides in the message, links to the batch's requests and ends with the answer", async () => {
   const stream = new FakeStream();
-  const exchange = new StreamExchange({ open: () => stream as unknown as ClientDuplexStream<unknown, unknown>, timeoutMs: 1000, spanName: "svc.S/BatchStream" });
+  const exchange = new ExchangeClient({ open: () => stream as unknown as ClientDuplexStream<unknown, unknown>, timeoutMs: 1000, spanName: "svc.S/BatchStream" });
   const a = request().spanContext();
   const b = request().spanContext();
-  const answered = exchange.send({ batch: { records: [{ traceparent: traceparentOf(a) }, { traceparent: traceparentOf(b) }] } });
+  const answered = exchange.call({ records: [{ traceparent: traceparentOf(a) }, { traceparent: traceparentOf(b) }] });
   const sent = stream.written[0]!;
-  stream.emit("data", { id: sent.id, errorCode: 0 });
+  stream.emit("data", { id: sent.id, batch: {}, errorCode: 0, errorMessage: "" });
   await answered;
   const span = exporter.getFinishedSpans().find((s) => s.name === "svc.S/BatchStream")!;
   expect(span.kind).toBe(SpanKind.CLIENT);

@@ -1,4 +1,4 @@
-import { answerExchange, GrpcStatus, pgToRpcError, RpcError, withTimeout, type Logger, type ServiceImpl } from "@datahub/runtime";
+import { GrpcStatus, pgToRpcError, RpcError, withTimeout, type Logger, type ServiceImpl } from "@datahub/runtime";
 import { audit } from "@datahub/proto";
 import type { GenService } from "@bufbuild/protobuf/codegenv2";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
@@ -51,8 +51,9 @@ export function createAuditService(store: LogStore, opts: AuditServiceOptions): 
     }
   };
 
-  const service: ServiceImpl<AuditMethods> = {
-    async appendLogs(req) {
+  return {
+    // The edge's shipper, on the exchange protocol: each message is one batch of records.
+    async appendLogsStream(req) {
       if (req.records.length > MAX_BATCH) {
         throw new RpcError(GrpcStatus.INVALID_ARGUMENT, `records: at most ${MAX_BATCH} per call, got ${req.records.length}`);
       }
@@ -69,9 +70,6 @@ export function createAuditService(store: LogStore, opts: AuditServiceOptions): 
       opts.onInserted?.(accepted);
       return { accepted, rejected };
     },
-
-    // The edge's shipper: each message is one AppendLogs (the stream only saves the call's cost).
-    appendLogsStream: (m, ctx) => answerExchange(m.id, () => service.appendLogs(m.batch ?? create(audit.AppendLogsRequestSchema), ctx)),
 
     async queryLogs(req) {
       const q = parseLogQuery(req);
@@ -92,5 +90,4 @@ export function createAuditService(store: LogStore, opts: AuditServiceOptions): 
       return { buckets: buckets.map(toBucket) };
     },
   };
-  return service;
 }

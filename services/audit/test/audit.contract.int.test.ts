@@ -11,7 +11,10 @@ import { startAudit, type AuditHarness } from "./harness";
 const PROTO_ROOT = fileURLToPath(new URL("../../../proto", import.meta.url));
 
 type Callback = (err: grpc.ServiceError | null, res: any) => void;
-type DynamicClient = grpc.Client & Record<string, (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => void>;
+type DynamicClient = grpc.Client &
+  Record<string, (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => void> & {
+    AppendLogsStream(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, any>;
+  };
 
 let h: AuditHarness;
 let client: DynamicClient;
@@ -56,9 +59,22 @@ describe("datahub.audit.v1.AuditService over the .proto alone", () => {
     traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
   };
 
-  it("AppendLogs answers accepted/rejected", async () => {
-    const res = await call("AppendLogs", { records: [record, { ...record, request_id: "contract-2", timestamp_ms: ts + 1, status: 429, error: "rate_limited" }] });
-    expect(res).toEqual({ accepted: 2, rejected: 0 });
+  it("AppendLogsStream answers each batch by id with accepted/rejected, and a refused batch with error_code", async () => {
+    // The exchange protocol with nothing but the .proto: write { id, batch }, read { id, batch | error_code }.
+    const stream = client.AppendLogsStream(testMetadata());
+    const answers: any[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on("data", (m: any) => answers.push(m));
+      stream.on("error", reject);
+      stream.on("status", () => resolve());
+    });
+    stream.write({ id: 7, batch: { records: [record, { ...record, request_id: "contract-2", timestamp_ms: ts + 1, status: 429, error: "rate_limited" }] } });
+    stream.write({ id: 8, batch: { records: Array.from({ length: 10_001 }, () => record) } });
+    stream.end(); // half-close: the server answers what it read, then ends the stream with OK
+    await ended;
+    const byId = new Map(answers.map((a) => [Number(a.id), a]));
+    expect(byId.get(7)).toMatchObject({ batch: { accepted: 2, rejected: 0 }, error_code: 0 });
+    expect(byId.get(8)).toMatchObject({ batch: null, error_code: grpc.status.INVALID_ARGUMENT, error_message: "records: at most 10000 per call, got 10001" });
   });
 
   it("QueryLogs returns records with every field, newest first, and a cursor", async () => {

@@ -24,7 +24,7 @@ const batch = mixedBatch(60, T0, "org-int");
 
 beforeAll(async () => {
   h = await startAudit();
-  const res = await h.client.appendLogs({ records: batch.map(wire) });
+  const res = await h.client.appendLogsStream({ records: batch.map(wire) });
   expect(res).toMatchObject({ accepted: 60, rejected: 0 });
 });
 afterAll(async () => h?.close());
@@ -73,7 +73,7 @@ describe("AppendLogs + QueryLogs", () => {
   });
 
   it("skips invalid records, truncates over-long fields and stores the rest", async () => {
-    const res = await h.client.appendLogs({
+    const res = await h.client.appendLogsStream({
       records: [
         wire(entry({ orgId: "org-trunc", requestId: "ok-long", path: "/" + "p".repeat(5000), timestampMs: T0 })),
         wire(entry({ orgId: "org-trunc", requestId: "bad-status", status: 42, timestampMs: T0 })),
@@ -88,13 +88,13 @@ describe("AppendLogs + QueryLogs", () => {
 
 describe("GetLog", () => {
   it("returns the newest record of a reused request id", async () => {
-    await h.client.appendLogs({
+    await h.client.appendLogsStream({
       records: [
         wire(entry({ orgId: "org-dup", requestId: "dup", timestampMs: T0 + 1000, status: 201 })),
         wire(entry({ orgId: "org-dup", requestId: "dup", timestampMs: T0 + 3000, status: 503 })),
       ],
     });
-    await h.client.appendLogs({ records: [wire(entry({ orgId: "org-dup", requestId: "dup", timestampMs: T0 + 2000, status: 202 }))] });
+    await h.client.appendLogsStream({ records: [wire(entry({ orgId: "org-dup", requestId: "dup", timestampMs: T0 + 2000, status: 202 }))] });
     expect((await h.client.getLog({ orgId: "org-dup", requestId: "dup" })).record!.status).toBe(503);
   });
 
@@ -129,7 +129,7 @@ describe("GetUsage", () => {
   });
 
   it("adds up rollups of later batches in the same minute", async () => {
-    await h.client.appendLogs({ records: [wire(entry({ orgId: "org-int", requestId: "late", timestampMs: T0 + 59_000, status: 429, keyId: "key-1" }))] });
+    await h.client.appendLogsStream({ records: [wire(entry({ orgId: "org-int", requestId: "late", timestampMs: T0 + 59_000, status: 429, keyId: "key-1" }))] });
     const { buckets } = await usage(audit.Granularity.MINUTE, T0, T0 + 60_000, "key-1");
     expect(buckets.map((b) => [Number(b.requests), Number(b.rateLimited)])).toEqual([[21, 5]]);
   });
@@ -141,7 +141,7 @@ describe("GetUsage", () => {
 
 describe("bad input", () => {
   it.each([
-    ["a batch over 10,000 records", () => h.client.appendLogs({ records: Array.from({ length: 10_001 }, () => wire(entry())) })],
+    ["a batch over 10,000 records", () => h.client.appendLogsStream({ records: Array.from({ length: 10_001 }, () => wire(entry())) })],
     ["a query without org", () => h.client.queryLogs({ orgId: "" })],
     ["a forged cursor", () => h.client.queryLogs({ orgId: "org-int", cursor: "eyJub3QiOiJpdCJ9" })],
     ["a limit over 1000", () => h.client.queryLogs({ orgId: "org-int", limit: 5000 })],
@@ -173,7 +173,7 @@ describe("partitions", () => {
     } finally {
       client.release();
     }
-    await h.client.appendLogs({ records: [wire(entry({ orgId: "org-old", requestId: "old", timestampMs: today - 10 * DAY + 5000 }))] });
+    await h.client.appendLogsStream({ records: [wire(entry({ orgId: "org-old", requestId: "old", timestampMs: today - 10 * DAY + 5000 }))] });
     const result = await runPartitionMaintenance(h.pool, { retentionDays: 5, partitionsAhead: 3 });
     expect(result.dropped).toEqual([partitionName(today - 10 * DAY)]);
     const names = await partitions();
@@ -184,7 +184,7 @@ describe("partitions", () => {
 
   it("parks a record with no partition in DEFAULT, then moves it into its day's partition", async () => {
     const future = today + 20 * DAY + 1234;
-    const res = await h.client.appendLogs({ records: [wire(entry({ orgId: "org-future", requestId: "future", timestampMs: future }))] });
+    const res = await h.client.appendLogsStream({ records: [wire(entry({ orgId: "org-future", requestId: "future", timestampMs: future }))] });
     expect(res.accepted).toBe(1);
     const where = async () =>
       (await h.pool.query<{ part: string }>("SELECT tableoid::regclass::text AS part FROM audit.request_logs WHERE org_id = 'org-future'")).rows[0]!.part;
@@ -220,7 +220,7 @@ describe("throughput and metrics", () => {
       const recs = Array.from({ length: 1000 }, (_, i) =>
         wire(entry({ orgId: "org-bench", requestId: `b${b}-${i}`, keyId: `k${i % 10}`, timestampMs: T0 + b * 1000 + i, durationMs: i % 200 })),
       );
-      expect((await h.client.appendLogs({ records: recs })).accepted).toBe(1000);
+      expect((await h.client.appendLogsStream({ records: recs })).accepted).toBe(1000);
     }
     const seconds = (performance.now() - started) / 1000;
     const sequential = Math.round((batches * 1000) / seconds);
@@ -233,7 +233,7 @@ describe("throughput and metrics", () => {
             const recs = Array.from({ length: 1000 }, (_, i) =>
               wire(entry({ orgId: "org-bench", requestId: `c${w}-${b}-${i}`, keyId: `k${i % 10}`, timestampMs: T0 + i, durationMs: 5 })),
             );
-            await h.client.appendLogs({ records: recs });
+            await h.client.appendLogsStream({ records: recs });
           }
         })(),
       ),

@@ -75,10 +75,10 @@ async function codeAndTime(p: Promise<unknown>): Promise<{ code: number | undefi
 
 it("answers UNAVAILABLE quickly while Postgres is unreachable and recovers after", async () => {
   const now = Date.now();
-  expect((await h.client.appendLogs({ records: [wire(entry({ timestampMs: now, requestId: "before" }))] })).accepted).toBe(1);
+  expect((await h.client.appendLogsStream({ records: [wire(entry({ timestampMs: now, requestId: "before" }))] })).accepted).toBe(1);
 
   await proxy.cut();
-  const append = await codeAndTime(h.client.appendLogs({ records: [wire(entry({ timestampMs: now, requestId: "during" }))] }));
+  const append = await codeAndTime(h.client.appendLogsStream({ records: [wire(entry({ timestampMs: now, requestId: "during" }))] }));
   expect(append.code).toBe(GrpcStatus.UNAVAILABLE);
   expect(append.ms).toBeLessThan(1000);
   const query = await codeAndTime(h.client.queryLogs({ orgId: "org-1" }));
@@ -90,7 +90,7 @@ it("answers UNAVAILABLE quickly while Postgres is unreachable and recovers after
   expect(report.ready).toBe(false);
 
   await proxy.open(proxy.port);
-  expect((await h.client.appendLogs({ records: [wire(entry({ timestampMs: now, requestId: "after" }))] })).accepted).toBe(1);
+  expect((await h.client.appendLogsStream({ records: [wire(entry({ timestampMs: now, requestId: "after" }))] })).accepted).toBe(1);
   const { records } = await h.client.queryLogs({ orgId: "org-1" });
   expect(records.map((r) => r.requestId).sort()).toEqual(["after", "before"]);
   expect((await h.runner.health.report()).ready).toBe(true);

@@ -4,7 +4,7 @@
  * the pipeline, and serves it on `config.ports.edge`.
  */
 import { audit, auth, ratelimit, webhooks } from "@datahub/proto";
-import { type DatahubModule, KeyCache, subscribeInvalidations, systemEventsCounter, throttledWarn, tracingEnabled, unwrapExchange } from "@datahub/runtime";
+import { type DatahubModule, KeyCache, subscribeInvalidations, systemEventsCounter, throttledWarn, tracingEnabled } from "@datahub/runtime";
 import { createManagementApi } from "./api/index";
 import { AuditShipper } from "./audit/shipper";
 import { CorsPolicy, PROXIED_SECURITY_HEADERS, securityHeaders } from "./headers";
@@ -62,7 +62,7 @@ export const edgeModule: DatahubModule = {
     const batcher = new CheckBatcher({
       // Batches ride on one exchange stream in every mode (docs/architecture.md, "Batch streams");
       // with tracing on, each group carries its request's traceparent for the span links.
-      send: (req) => ratelimitClient.checkBatchStream({ batch: req }, { timeoutMs: checkTimeoutMs }).then(unwrapExchange),
+      send: (req) => ratelimitClient.checkBatchStream(req, { timeoutMs: checkTimeoutMs }),
       breakerMs: config.ratelimit.breakerMs,
       onError: (err) => {
         warnRateLimit(err, "ratelimit service failed; applying each policy's failure mode");
@@ -79,7 +79,7 @@ export const edgeModule: DatahubModule = {
     });
 
     const shipper = new AuditShipper({
-      append: (records) => auditClient.appendLogsStream({ batch: { records } }).then(unwrapExchange),
+      append: (records) => auditClient.appendLogsStream({ records }),
       batchSize: config.audit.batchSize,
       bufferSize: config.audit.bufferSize,
       flushMs: config.audit.flushMs,

@@ -1,4 +1,4 @@
-import { answerExchange, GrpcStatus, RpcError, type Logger, type ServiceImpl } from "@datahub/runtime";
+import { GrpcStatus, RpcError, type Logger, type ServiceImpl } from "@datahub/runtime";
 import { ratelimit } from "@datahub/proto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { RateLimitUnavailableError, type RateLimiter } from "./limiter";
@@ -37,7 +37,7 @@ function toResponse(decisions: DecisionOutput[]): { decisions: DecisionInit[] } 
 
 /**
  * The RateLimitService handlers. Input errors become INVALID_ARGUMENT naming the field (in Check's
- * or CheckBatch's terms); a failing or slow store becomes UNAVAILABLE, so the edge can apply its
+ * or CheckBatchStream's terms); a failing or slow store becomes UNAVAILABLE, so the edge can apply its
  * fail-open / fail-closed policy.
  */
 export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics, logger: Logger): ServiceImpl<Service> {
@@ -57,7 +57,7 @@ export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics
   };
   const invalidArgument = (err: RateLimitInputError, where = "") => new RpcError(GrpcStatus.INVALID_ARGUMENT, `${where}${err.path}: ${err.reason}`);
 
-  const service: ServiceImpl<Service> = {
+  return {
     async check(req) {
       try {
         const [decisions] = await run([fromRequest(req)]);
@@ -66,7 +66,8 @@ export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics
         throw err instanceof RateLimitInputError ? invalidArgument(err) : err;
       }
     },
-    async checkBatch(req) {
+    // The edge's hot path, on the exchange protocol: each message is one batch of groups.
+    async checkBatchStream(req) {
       // Every group is validated before any runs, so a call refused for one invalid group consumed
       // nothing: that group is answered as invalid and the others run again without it. One bad
       // policy (say, a sliding-log limit above the cap) must not fail every request of the batch.
@@ -93,8 +94,5 @@ export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics
         return { responses };
       }
     },
-    // The edge's hot path: each message is one CheckBatch (the stream only saves the call's cost).
-    checkBatchStream: (m, ctx) => answerExchange(m.id, () => service.checkBatch(m.batch ?? create(ratelimit.CheckBatchRequestSchema), ctx)),
   };
-  return service;
 }

@@ -1,6 +1,6 @@
 /**
- * CheckBatchStream: CheckBatch exchanges multiplexed over one bidi stream (runtime's
- * stream-exchange.ts / stream-serve.ts), over the real gRPC wire. First against the real
+ * CheckBatchStream: batches on the exchange protocol, multiplexed over one bidi stream (runtime's
+ * grpc/exchange/), over the real gRPC wire. First against the real
  * ratelimit module and Redis (semantics), then against a GrpcHost with a controllable handler
  * (deadlines, graceful shutdown, reconnection, rotation).
  */
@@ -15,9 +15,8 @@ import {
   grpcServiceDefinition,
   GrpcHost,
   GrpcStatus,
+  ExchangeClient,
   RpcError,
-  StreamExchange,
-  unwrapExchange,
   type Runner,
 } from "@datahub/runtime";
 import { captureLogger, eventually, freePort, TEST_CREDENTIALS, TEST_INTERNAL_TOKEN, TEST_REDIS_URL, uniqueSuffix } from "@datahub/runtime/testing";
@@ -51,7 +50,7 @@ describe("CheckBatchStream against the ratelimit service and Redis", () => {
   it("answers each of 100 concurrent exchanges with its own batch's decisions and admits exactly the limit", async () => {
     // Exchange i asks for key i's limit of i + 1 twice; a mixed-up answer would show the wrong limit.
     const sends = Array.from({ length: 100 }, (_, i) =>
-      client.checkBatchStream({ batch: { requests: [{ descriptors: [desc(`{s${i}}:k`, i + 1)] }, { descriptors: [desc("{shared}:k", 30)] }] } }).then(unwrapExchange),
+      client.checkBatchStream({ requests: [{ descriptors: [desc(`{s${i}}:k`, i + 1)] }, { descriptors: [desc("{shared}:k", 30)] }] }),
     );
     const answers = await Promise.all(sends);
     answers.forEach((a, i) => {
@@ -65,20 +64,21 @@ describe("CheckBatchStream against the ratelimit service and Redis", () => {
 
   it("answers a batch refused as a whole with its error code, and the exchanges beside it normally", async () => {
     const tooMany = { requests: Array.from({ length: 5001 }, () => ({ descriptors: [desc("{big}:k", 5)] })) };
-    const [bad, good] = await Promise.all([client.checkBatchStream({ batch: tooMany }), client.checkBatchStream({ batch: { requests: [{ descriptors: [desc("{ok}:k", 5)] }] } })]);
-    expect(bad.errorCode).toBe(GrpcStatus.INVALID_ARGUMENT);
-    expect(bad.errorMessage).toBe("requests: at most 5000 groups per batch, got 5001");
-    expect(() => unwrapExchange(bad)).toThrow(ExchangeError);
-    expect(await codeOf(Promise.resolve(bad).then(unwrapExchange))).toBe(GrpcStatus.INVALID_ARGUMENT);
-    expect(unwrapExchange(good).responses[0]!.decisions[0]!.allowed).toBe(true);
+    const [bad, good] = await Promise.allSettled([client.checkBatchStream(tooMany), client.checkBatchStream({ requests: [{ descriptors: [desc("{ok}:k", 5)] }] })]);
+    expect(bad.status).toBe("rejected");
+    const err = (bad as PromiseRejectedResult).reason as ExchangeError;
+    expect(err).toBeInstanceOf(ExchangeError);
+    expect(err.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(err.message).toBe("3 INVALID_ARGUMENT: requests: at most 5000 groups per batch, got 5001");
+    expect((good as PromiseFulfilledResult<ratelimit.CheckBatchResponse>).value.responses[0]!.decisions[0]!.allowed).toBe(true);
     expect(await redis.exists(`${prefix}:rl:{big}:k`)).toBe(0);
     // Counted like the unary call would be, so error-rate alerts see exchanges too.
     const handled = await runner.registry.getSingleMetricAsString("datahub_grpc_server_handled_total");
     expect(handled).toMatch(/method="CheckBatchStream",code="INVALID_ARGUMENT"\} 1\b/);
   });
 
-  it("answers an invalid group inside a streamed batch as invalid, like CheckBatch", async () => {
-    const res = unwrapExchange(await client.checkBatchStream({ batch: { requests: [{ descriptors: [desc("{inv}:a", 0)] }, { descriptors: [desc("{inv}:b", 5)] }] } }));
+  it("answers an invalid group inside a batch as invalid and still decides the others", async () => {
+    const res = await client.checkBatchStream({ requests: [{ descriptors: [desc("{inv}:a", 0)] }, { descriptors: [desc("{inv}:b", 5)] }] });
     expect(res.responses[0]!.invalid).toBe("descriptors[0].limit: must be a positive integer, got 0");
     expect(res.responses[1]!.decisions[0]!.allowed).toBe(true);
   });
@@ -87,25 +87,19 @@ describe("CheckBatchStream against the ratelimit service and Redis", () => {
 describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => {
   /** Groups whose first key is "{hold}" wait until released; the rest answer at once. */
   let held: Array<() => void> = [];
-  const answer = (m: ratelimit.CheckBatchStreamRequest) => ({
-    id: m.id,
-    batch: { responses: (m.batch?.requests ?? []).map((r) => ({ decisions: r.descriptors.map((d) => ({ allowed: true, limit: d.limit, remaining: d.limit })) })) },
-    errorCode: 0,
-    errorMessage: "",
+  const answer = (batch: ratelimit.CheckBatchRequest) => ({
+    responses: batch.requests.map((r) => ({ decisions: r.descriptors.map((d) => ({ allowed: true, limit: d.limit, remaining: d.limit })) })),
   });
   const impl = {
     check: async () => {
       throw new RpcError(GrpcStatus.UNIMPLEMENTED, "not here");
     },
-    checkBatch: async () => {
-      throw new RpcError(GrpcStatus.UNIMPLEMENTED, "not here");
-    },
-    checkBatchStream: async (m: ratelimit.CheckBatchStreamRequest) => {
-      if (m.batch?.requests[0]?.descriptors[0]?.key.startsWith("{hold}")) await new Promise<void>((resolve) => held.push(resolve));
-      return answer(m);
+    checkBatchStream: async (batch: ratelimit.CheckBatchRequest) => {
+      if (batch.requests[0]?.descriptors[0]?.key.startsWith("{hold}")) await new Promise<void>((resolve) => held.push(resolve));
+      return answer(batch);
     },
   };
-  const batchOf = (key: string) => ({ batch: { requests: [{ descriptors: [desc(key, 7)] }] } });
+  const batchOf = (key: string) => ({ requests: [{ descriptors: [desc(key, 7)] }] });
   let port: number;
   let host: GrpcHost;
   const start = async () => {
@@ -128,7 +122,7 @@ describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => 
     try {
       const slow = codeOf(client.checkBatchStream(batchOf("{hold}:a"), { timeoutMs: 150 }));
       const fast = await client.checkBatchStream(batchOf("{fast}:a"));
-      expect(unwrapExchange(fast).responses[0]!.decisions[0]!.limit).toBe(7n);
+      expect(fast.responses[0]!.decisions[0]!.limit).toBe(7n);
       expect(await slow).toBe(GrpcStatus.DEADLINE_EXCEEDED);
     } finally {
       held.forEach((r) => r());
@@ -146,7 +140,7 @@ describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => 
       held.forEach((r) => r());
       held = [];
       // The exchange read before the drain is answered, and the drain does not wait for the 5 s budget.
-      expect(unwrapExchange(await inFlight).responses).toHaveLength(1);
+      expect((await inFlight).responses).toHaveLength(1);
       const t0 = Date.now();
       await stopping;
       expect(Date.now() - t0).toBeLessThan(2000);
@@ -164,8 +158,8 @@ describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => 
     const raw = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure(), { interceptors: [bearerInterceptor(TEST_INTERNAL_TOKEN)] }) as unknown as Record<string, (md: Metadata) => ClientDuplexStream<unknown, unknown>>;
     let opened = 0;
     // rotateMs 0: every exchange opens a fresh stream and half-closes the previous one.
-    const exchange = new StreamExchange({
-      open: (md) => {
+    const exchange = new ExchangeClient<ReturnType<typeof batchOf>, ratelimit.CheckBatchResponse>({
+      open: (md: Metadata) => {
         opened++;
         return raw.checkBatchStream!(md);
       },
@@ -173,8 +167,8 @@ describe("exchange streams: deadlines, shutdown, reconnection, rotation", () => 
       rotateMs: 0,
     });
     try {
-      const answers = (await Promise.all(Array.from({ length: 20 }, (_, i) => exchange.send(batchOf(`{rot${i}}:a`))))) as ratelimit.CheckBatchStreamResponse[];
-      expect(answers.map((a) => a.errorCode)).toEqual(Array(20).fill(0));
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => exchange.call(batchOf(`{rot${i}}:a`))));
+      expect(answers.map((a) => a.responses[0]!.decisions[0]!.allowed)).toEqual(Array(20).fill(true));
       expect(opened).toBe(20);
       expect(exchange.inFlight).toBe(0);
     } finally {

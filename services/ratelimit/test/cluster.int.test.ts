@@ -63,7 +63,7 @@ it("serves CheckBatch from the ratelimit module configured with the cluster's no
   try {
     const req = { requests: Array.from({ length: 50 }, (_, i) => ({ descriptors: [{ key: `{m${i}}:a`, limit: 2n, windowMs: 60_000n, cost: 1n }, { key: `{m${i}}:b`, limit: 5n, windowMs: 60_000n, cost: 1n, algorithm: ratelimit.Algorithm.SLIDING_LOG }] })) };
     const rounds = [];
-    for (let r = 0; r < 3; r++) rounds.push((await rpc.checkBatch(req)).responses.filter((g) => g.decisions.every((x) => x.allowed)).length);
+    for (let r = 0; r < 3; r++) rounds.push((await rpc.checkBatchStream(req)).responses.filter((g) => g.decisions.every((x) => x.allowed)).length);
     expect(rounds).toEqual([50, 50, 0]);
     expect(await runner.health.report()).toMatchObject({ ready: true, checks: { "ratelimit-redis": true } });
   } finally {

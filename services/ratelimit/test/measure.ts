@@ -19,7 +19,7 @@ let failed = 0;
 /** Counts UNAVAILABLE answers (command timeouts on a loaded box) instead of stopping the run. */
 const client = {
   check: (req: Parameters<typeof rpc.check>[0]) => rpc.check(req).catch(() => void failed++),
-  checkBatch: (req: Parameters<typeof rpc.checkBatch>[0]) => rpc.checkBatch(req).catch(() => void failed++),
+  checkBatchStream: (req: Parameters<typeof rpc.checkBatchStream>[0]) => rpc.checkBatchStream(req).catch(() => void failed++),
   close: () => rpc.close(),
 };
 const redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
@@ -57,7 +57,7 @@ for (const inflight of [1, 4]) {
   await Promise.all(Array.from({ length: inflight }, async () => {
     while (next++ < rounds) {
       const s = performance.now();
-      await client.checkBatch(batch);
+      await client.checkBatchStream(batch);
       blat.push(performance.now() - s);
     }
   }));

@@ -47,7 +47,7 @@ describe("RateLimitService over gRPC", () => {
   it("admits exactly the limit under a burst of 100 Check RPCs and a 100-group CheckBatch at once", async () => {
     const key = "{burst}:k";
     const checks = Array.from({ length: 100 }, () => client.check({ descriptors: [desc(key, 50)] }));
-    const batch = client.checkBatch({ requests: Array.from({ length: 100 }, () => ({ descriptors: [desc(key, 50)] })) });
+    const batch = client.checkBatchStream({ requests: Array.from({ length: 100 }, () => ({ descriptors: [desc(key, 50)] })) });
     const [singles, batched] = await Promise.all([Promise.all(checks), batch]);
     const all = [...singles, ...batched.responses].map((r) => r.decisions[0]!);
     expect(all).toHaveLength(200);
@@ -80,7 +80,7 @@ describe("RateLimitService over gRPC", () => {
       [client.check({ descriptors: [] }), "descriptors: at least one descriptor is required"],
       [client.check({ descriptors: Array.from({ length: 17 }, (_, i) => desc(`{v}:${i}`, 5)) }), "descriptors: at most 16 descriptors per request, got 17"],
       [client.check({ descriptors: [desc("{v}:a", 5, 1000, 1, 7 as ratelimit.Algorithm)] }), "descriptors[0].algorithm: unknown (7) is not an algorithm"],
-      [client.checkBatch({ requests: Array.from({ length: 5001 }, () => ({ descriptors: [desc("{v}:a", 5)] })) }), "requests: at most 5000 groups per batch, got 5001"],
+      [client.checkBatchStream({ requests: Array.from({ length: 5001 }, () => ({ descriptors: [desc("{v}:a", 5)] })) }), "requests: at most 5000 groups per batch, got 5001"],
     ];
     for (const [call, details] of cases) expect(await failure(call)).toEqual({ code: grpc.status.INVALID_ARGUMENT, details });
     // Nothing of a rejected batch was consumed.
@@ -88,7 +88,7 @@ describe("RateLimitService over gRPC", () => {
   });
 
   it("answers an invalid group of a CheckBatch as invalid and still decides the others", async () => {
-    const res = await client.checkBatch({
+    const res = await client.checkBatchStream({
       requests: [{ descriptors: [desc("{vb}:a", 5)] }, { descriptors: [desc("{vb}:b", 5, 0)] }, { descriptors: [desc("{vb}:c", 10_001)] }, { descriptors: [desc("{vb}:a", 5)] }],
     });
     expect(res.responses.map((r) => [r.decisions.map((d) => [d.allowed, Number(d.remaining)]), r.invalid])).toEqual([
@@ -109,7 +109,7 @@ describe("RateLimitService over gRPC", () => {
   });
 
   it("counts decisions per group and reports Redis in readiness", async () => {
-    await client.checkBatch({ requests: [{ descriptors: [desc("{m}:a", 1)] }, { descriptors: [desc("{m}:a", 1)] }] });
+    await client.checkBatchStream({ requests: [{ descriptors: [desc("{m}:a", 1)] }, { descriptors: [desc("{m}:a", 1)] }] });
     const text = await (await fetch(`http://127.0.0.1:${runner.ports.metrics}/metrics`)).text();
     expect(text).toMatch(/^datahub_ratelimit_decisions_total\{decision="allowed"\} [1-9]\d*$/m);
     expect(text).toMatch(/^datahub_ratelimit_decisions_total\{decision="denied"\} [1-9]\d*$/m);

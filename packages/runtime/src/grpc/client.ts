@@ -5,7 +5,8 @@ import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { grpcServiceDefinition } from "./definition";
 import { statusName } from "./errors";
-import { StreamExchange } from "./stream-exchange";
+import { ExchangeClient } from "./exchange/client";
+import type { ExchangeBatch, ExchangeBatchInit } from "./exchange/protocol";
 import { bearerInterceptor, type RpcCredentials } from "./credentials";
 import { context, endWithError, injectContext, ROOT_CONTEXT, SpanKind, trace, tracer, tracingEnabled, type Link } from "../telemetry/tracing";
 
@@ -17,9 +18,14 @@ export interface CallOptions {
   metadata?: Record<string, string>;
 }
 
-/** A typed promise client for a generated service. */
+/**
+ * A typed promise client for a generated service. An exchange method (bidi-streaming,
+ * exchange/protocol.ts) is called like a unary one, with its batch, and resolves with its answer.
+ */
 export type RpcClient<T extends GenServiceMethods> = {
-  [K in keyof T]: (req: MessageInitShape<T[K]["input"]>, opts?: CallOptions) => Promise<MessageShape<T[K]["output"]>>;
+  [K in keyof T]: T[K]["methodKind"] extends "bidi_streaming"
+    ? (batch: ExchangeBatchInit<T[K]["input"]>, opts?: CallOptions) => Promise<ExchangeBatch<T[K]["output"]>>
+    : (req: MessageInitShape<T[K]["input"]>, opts?: CallOptions) => Promise<MessageShape<T[K]["output"]>>;
 } & { close(): void };
 
 /** Options for {@link createRpcClient}. */
@@ -55,8 +61,7 @@ function clientMetrics(registry: Registry) {
 /**
  * Creates a @grpc/grpc-js client for a protobuf-es service at `address` (`host:port`).
  * One HTTP/2 connection is shared by all calls; keepalive detects a dead peer quickly.
- * Bidi-streaming methods are exchange streams: each call sends one message and resolves with the
- * response of the same `id` (see stream-exchange.ts).
+ * Bidi-streaming methods are exchange methods, each served by an {@link ExchangeClient}.
  */
 export function createRpcClient<T extends GenServiceMethods>(service: GenService<T>, address: string, opts: RpcClientOptions): RpcClient<T> {
   const Ctor = makeGenericClientConstructor(grpcServiceDefinition(service), service.typeName);
@@ -70,7 +75,7 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
     "grpc.max_reconnect_backoff_ms": 2_000,
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   }) as Client & Record<string, Function>;
-  const exchanges: StreamExchange[] = [];
+  const exchanges: ExchangeClient[] = [];
   const out: Record<string, unknown> = {
     close: () => {
       for (const x of exchanges) x.close();
@@ -89,11 +94,10 @@ export function createRpcClient<T extends GenServiceMethods>(service: GenService
         m.handled.inc({ ...labels, code });
       });
     if (method.methodKind === "bidi_streaming") {
-      // An exchange stream: called like a unary method, each call one message pair on a shared
-      // stream (stream-exchange.ts). Counted per exchange; no span per exchange.
-      const exchange = new StreamExchange({ open: (md) => client[name]!(md), timeoutMs: opts.timeoutMs, observe, spanName });
+      // Counted per exchange, traced per exchange (exchange/tracing.ts).
+      const exchange = new ExchangeClient({ open: (md) => client[name]!(md), timeoutMs: opts.timeoutMs, observe, spanName });
       exchanges.push(exchange);
-      out[name] = (req: Record<string, unknown>, callOpts?: CallOptions) => exchange.send(req, callOpts?.timeoutMs);
+      out[name] = (batch: unknown, callOpts?: CallOptions) => exchange.call(batch, callOpts?.timeoutMs);
       continue;
     }
     const call = (req: unknown, callOpts: CallOptions | undefined, md: Metadata) =>

@@ -11,7 +11,7 @@ import type { ServiceDefinition } from "@grpc/grpc-js";
 export function grpcServiceDefinition<T extends GenServiceMethods>(service: GenService<T>): ServiceDefinition {
   const def: Record<string, ServiceDefinition[string]> = {};
   for (const method of service.methods) {
-    // Unary calls, and bidi streams of id-correlated exchanges (stream-exchange.ts); nothing else.
+    // Unary calls, and bidi streams of id-correlated exchanges (exchange/protocol.ts); nothing else.
     const bidi = method.methodKind === "bidi_streaming";
     if (method.methodKind !== "unary" && !bidi) throw new Error(`${service.typeName}.${method.name}: only unary and bidi-streaming RPCs are supported`);
     def[method.localName] = {

@@ -13,8 +13,8 @@ import { dropGrpcBindFailureLine, hostPort, listenError } from "../listen";
 import { Counter, counter, Histogram, histogram, LATENCY_BUCKETS } from "../metrics";
 import { grpcServiceDefinition } from "./definition";
 import { RpcError, statusName } from "./errors";
-import { inServerExchangeSpan } from "./exchange-tracing";
-import { ExchangeStreams } from "./stream-serve";
+import { ExchangeServer, type ExchangeHandler } from "./exchange/server";
+import type { ExchangeBatch, ExchangeBatchInit } from "./exchange/protocol";
 import { callerAuthInterceptor, type KeyVerifier } from "./caller-auth";
 import { context, endWithError, extractContext, SpanKind, trace, tracer, tracingEnabled, type Context } from "../telemetry/tracing";
 
@@ -28,11 +28,13 @@ export interface HandlerContext {
 
 /**
  * Implementation of every method of a generated service, as async functions. A bidi-streaming
- * method is an exchange stream (stream-serve.ts): its function handles one request message and
- * returns the response message of the same id.
+ * method is an exchange method (exchange/protocol.ts): its function takes one batch and returns
+ * its answer, as a unary handler would; the exchange server does ids, streams and trace context.
  */
 export type ServiceImpl<T extends GenServiceMethods> = {
-  [K in keyof T]: (req: MessageShape<T[K]["input"]>, ctx: HandlerContext) => Promise<MessageInitShape<T[K]["output"]>>;
+  [K in keyof T]: T[K]["methodKind"] extends "bidi_streaming"
+    ? (batch: ExchangeBatch<T[K]["input"]>, ctx: HandlerContext) => Promise<ExchangeBatchInit<T[K]["output"]>>
+    : (req: MessageShape<T[K]["input"]>, ctx: HandlerContext) => Promise<MessageInitShape<T[K]["output"]>>;
 };
 
 const PROTO_ROOT = fileURLToPath(new URL("../../../../proto", import.meta.url));
@@ -68,7 +70,7 @@ export class GrpcHost {
   private readonly services = new Set<string>();
   private readonly handled: Counter<"service" | "method" | "code">;
   private readonly seconds: Histogram<"service" | "method">;
-  private readonly exchanges = new ExchangeStreams();
+  private readonly exchanges = new ExchangeServer();
   private boundPort = 0;
 
   private readonly credentials: ServerCredentials;
@@ -112,7 +114,7 @@ export class GrpcHost {
       const fn = (impl as Record<string, ServiceImpl<T>[keyof T]>)[method.localName];
       if (!fn) throw new Error(`${service.typeName}.${method.name} is not implemented`);
       handlers[method.localName] =
-        method.methodKind === "bidi_streaming" ? this.wrapExchanges(service.typeName, method.name, fn as never) : this.wrap(service.typeName, method.name, fn as never);
+        method.methodKind === "bidi_streaming" ? this.exchanges.handler(method, fn as ExchangeHandler, this.exchangeHooks(service.typeName, method.name)) : this.wrap(service.typeName, method.name, fn as never);
     }
     this.server.addService(def, handlers);
     this.services.add(service.typeName);
@@ -162,21 +164,15 @@ export class GrpcHost {
     });
   }
 
-  /** An exchange stream: each message handled like a unary call, in a span of its own while tracing (exchange-tracing.ts). */
-  private wrapExchanges(serviceName: string, methodName: string, fn: (req: unknown, ctx: HandlerContext) => Promise<unknown>) {
+  /** An exchange method's metrics and error log: per exchange, as for a unary call. */
+  private exchangeHooks(serviceName: string, methodName: string) {
     const labels = { service: serviceName, method: methodName };
-    const hooks = {
+    return {
       settled: (code: string, secs: number) => {
         this.seconds.observe(labels, secs);
         this.handled.inc({ ...labels, code });
       },
       failed: (err: unknown) => this.logger.error({ err, rpc: `${serviceName}/${methodName}` }, "rpc handler failed"),
-    };
-    return (call: ServerDuplexStream<unknown, unknown>) => {
-      const md: Record<string, string> = {};
-      for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
-      const spanName = `${serviceName}/${methodName}`;
-      this.exchanges.serve(call, (req, signal) => (tracingEnabled() ? inServerExchangeSpan(spanName, req, () => fn(req, { metadata: md, signal })) : fn(req, { metadata: md, signal })), hooks);
     };
   }
 

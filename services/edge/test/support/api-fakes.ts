@@ -204,7 +204,7 @@ export class FakeAudit {
   client(): RpcClient<AuditMethods> {
     const newestFirst = (a: audit.LogRecord, b: audit.LogRecord) => Number(b.timestampMs - a.timestampMs);
     const impl = {
-      appendLogs: () => create(audit.AppendLogsResponseSchema, {}),
+      appendLogsStream: () => create(audit.AppendLogsResponseSchema, {}),
       queryLogs: (req: Parameters<RpcClient<AuditMethods>["queryLogs"]>[0]) => {
         const from = Number(req.fromMs ?? 0);
         const to = Number(req.toMs ?? 0);

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file datahub/ratelimit/v1/ratelimit.proto.
  */
 export const file_datahub_ratelimit_v1_ratelimit: GenFile = /*@__PURE__*/
-  fileDesc("CiRkYXRhaHViL3JhdGVsaW1pdC92MS9yYXRlbGltaXQucHJvdG8SFGRhdGFodWIucmF0ZWxpbWl0LnYxIloKDENoZWNrUmVxdWVzdBI1CgtkZXNjcmlwdG9ycxgBIAMoCzIgLmRhdGFodWIucmF0ZWxpbWl0LnYxLkRlc2NyaXB0b3ISEwoLdHJhY2VwYXJlbnQYAiABKAkiiQEKCkRlc2NyaXB0b3ISCwoDa2V5GAEgASgJEhEKBWxpbWl0GAIgASgEQgIwAhIVCgl3aW5kb3dfbXMYAyABKARCAjACEhAKBGNvc3QYBCABKARCAjACEjIKCWFsZ29yaXRobRgFIAEoDjIfLmRhdGFodWIucmF0ZWxpbWl0LnYxLkFsZ29yaXRobSJTCg1DaGVja1Jlc3BvbnNlEjEKCWRlY2lzaW9ucxgBIAMoCzIeLmRhdGFodWIucmF0ZWxpbWl0LnYxLkRlY2lzaW9uEg8KB2ludmFsaWQYAiABKAkifQoIRGVjaXNpb24SDwoHYWxsb3dlZBgBIAEoCBIRCgVsaW1pdBgCIAEoBEICMAISFQoJcmVtYWluaW5nGAMgASgEQgIwAhIaCg5yZXNldF9hZnRlcl9tcxgEIAEoBEICMAISGgoOcmV0cnlfYWZ0ZXJfbXMYBSABKARCAjACIkkKEUNoZWNrQmF0Y2hSZXF1ZXN0EjQKCHJlcXVlc3RzGAEgAygLMiIuZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tSZXF1ZXN0IkwKEkNoZWNrQmF0Y2hSZXNwb25zZRI2CglyZXNwb25zZXMYASADKAsyIy5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja1Jlc3BvbnNlInIKF0NoZWNrQmF0Y2hTdHJlYW1SZXF1ZXN0EgoKAmlkGAEgASgEEjYKBWJhdGNoGAIgASgLMicuZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tCYXRjaFJlcXVlc3QSEwoLdHJhY2VwYXJlbnQYAyABKAkiigEKGENoZWNrQmF0Y2hTdHJlYW1SZXNwb25zZRIKCgJpZBgBIAEoBBI3CgViYXRjaBgCIAEoCzIoLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hSZXNwb25zZRISCgplcnJvcl9jb2RlGAMgASgNEhUKDWVycm9yX21lc3NhZ2UYBCABKAkqjwEKCUFsZ29yaXRobRIZChVBTEdPUklUSE1fVU5TUEVDSUZJRUQQABIZChVBTEdPUklUSE1fU0xJRElOR19MT0cQARISCg5BTEdPUklUSE1fR0NSQRACEhwKGEFMR09SSVRITV9TTElESU5HX1dJTkRPVxADEhoKFkFMR09SSVRITV9GSVhFRF9XSU5ET1cQBDK8AgoQUmF0ZUxpbWl0U2VydmljZRJQCgVDaGVjaxIiLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrUmVxdWVzdBojLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrUmVzcG9uc2USXwoKQ2hlY2tCYXRjaBInLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hSZXF1ZXN0GiguZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tCYXRjaFJlc3BvbnNlEnUKEENoZWNrQmF0Y2hTdHJlYW0SLS5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja0JhdGNoU3RyZWFtUmVxdWVzdBouLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hTdHJlYW1SZXNwb25zZSgBMAFiBnByb3RvMw");
+  fileDesc("CiRkYXRhaHViL3JhdGVsaW1pdC92MS9yYXRlbGltaXQucHJvdG8SFGRhdGFodWIucmF0ZWxpbWl0LnYxIloKDENoZWNrUmVxdWVzdBI1CgtkZXNjcmlwdG9ycxgBIAMoCzIgLmRhdGFodWIucmF0ZWxpbWl0LnYxLkRlc2NyaXB0b3ISEwoLdHJhY2VwYXJlbnQYAiABKAkiiQEKCkRlc2NyaXB0b3ISCwoDa2V5GAEgASgJEhEKBWxpbWl0GAIgASgEQgIwAhIVCgl3aW5kb3dfbXMYAyABKARCAjACEhAKBGNvc3QYBCABKARCAjACEjIKCWFsZ29yaXRobRgFIAEoDjIfLmRhdGFodWIucmF0ZWxpbWl0LnYxLkFsZ29yaXRobSJTCg1DaGVja1Jlc3BvbnNlEjEKCWRlY2lzaW9ucxgBIAMoCzIeLmRhdGFodWIucmF0ZWxpbWl0LnYxLkRlY2lzaW9uEg8KB2ludmFsaWQYAiABKAkifQoIRGVjaXNpb24SDwoHYWxsb3dlZBgBIAEoCBIRCgVsaW1pdBgCIAEoBEICMAISFQoJcmVtYWluaW5nGAMgASgEQgIwAhIaCg5yZXNldF9hZnRlcl9tcxgEIAEoBEICMAISGgoOcmV0cnlfYWZ0ZXJfbXMYBSABKARCAjACIkkKEUNoZWNrQmF0Y2hSZXF1ZXN0EjQKCHJlcXVlc3RzGAEgAygLMiIuZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tSZXF1ZXN0IkwKEkNoZWNrQmF0Y2hSZXNwb25zZRI2CglyZXNwb25zZXMYASADKAsyIy5kYXRhaHViLnJhdGVsaW1pdC52MS5DaGVja1Jlc3BvbnNlInIKF0NoZWNrQmF0Y2hTdHJlYW1SZXF1ZXN0EgoKAmlkGAEgASgEEjYKBWJhdGNoGAIgASgLMicuZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tCYXRjaFJlcXVlc3QSEwoLdHJhY2VwYXJlbnQYAyABKAkiigEKGENoZWNrQmF0Y2hTdHJlYW1SZXNwb25zZRIKCgJpZBgBIAEoBBI3CgViYXRjaBgCIAEoCzIoLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hSZXNwb25zZRISCgplcnJvcl9jb2RlGAMgASgNEhUKDWVycm9yX21lc3NhZ2UYBCABKAkqjwEKCUFsZ29yaXRobRIZChVBTEdPUklUSE1fVU5TUEVDSUZJRUQQABIZChVBTEdPUklUSE1fU0xJRElOR19MT0cQARISCg5BTEdPUklUSE1fR0NSQRACEhwKGEFMR09SSVRITV9TTElESU5HX1dJTkRPVxADEhoKFkFMR09SSVRITV9GSVhFRF9XSU5ET1cQBDLbAQoQUmF0ZUxpbWl0U2VydmljZRJQCgVDaGVjaxIiLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrUmVxdWVzdBojLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrUmVzcG9uc2USdQoQQ2hlY2tCYXRjaFN0cmVhbRItLmRhdGFodWIucmF0ZWxpbWl0LnYxLkNoZWNrQmF0Y2hTdHJlYW1SZXF1ZXN0Gi4uZGF0YWh1Yi5yYXRlbGltaXQudjEuQ2hlY2tCYXRjaFN0cmVhbVJlc3BvbnNlKAEwAWIGcHJvdG8z");
 
 /**
  * @generated from message datahub.ratelimit.v1.CheckRequest
@@ -98,7 +98,7 @@ export type CheckResponse = Message<"datahub.ratelimit.v1.CheckResponse"> & {
   decisions: Decision[];
 
   /**
-   * CheckBatch only: why this request was refused as invalid input (e.g. a sliding-log limit above
+   * CheckBatchStream only: why this group was refused as invalid input (e.g. a sliding-log limit above
    * the service's cap); `decisions` is then empty and nothing was consumed for it. The other
    * requests of the batch are still decided: one bad policy must not fail everyone's checks.
    * (Check answers INVALID_ARGUMENT instead.)
@@ -246,7 +246,7 @@ export type CheckBatchStreamResponse = Message<"datahub.ratelimit.v1.CheckBatchS
   batch?: CheckBatchResponse | undefined;
 
   /**
-   * The gRPC status code the unary CheckBatch would have failed with (e.g. 14 UNAVAILABLE).
+   * The gRPC status code the batch failed with as a whole (e.g. 14 UNAVAILABLE); 0 when answered.
    *
    * @generated from field: uint32 error_code = 3;
    */
@@ -323,23 +323,13 @@ export const RateLimitService: GenService<{
     output: typeof CheckResponseSchema;
   },
   /**
-   * Many independent Check groups in one call: the edge batches concurrent requests into one
-   * RPC. Each group keeps Check's all-or-nothing semantics. One invalid group fails the whole
-   * call with INVALID_ARGUMENT (`requests[i]...`) before any group consumes quota.
-   *
-   * @generated from rpc datahub.ratelimit.v1.RateLimitService.CheckBatch
-   */
-  checkBatch: {
-    methodKind: "unary";
-    input: typeof CheckBatchRequestSchema;
-    output: typeof CheckBatchResponseSchema;
-  },
-  /**
-   * CheckBatch calls multiplexed over one long-lived stream: each request message is one
-   * CheckBatch, answered by the response message with the same id (answers may come in any
-   * order). A message costs one HTTP/2 DATA frame instead of a whole call: a fifth to a half of
-   * the client's CPU (docs/architecture.md, "Batch streams"). A batch that fails as a whole is answered with
-   * error_code set; a broken stream fails every batch still waiting on it.
+   * The edge's hot path: many independent Check groups per message, on DataHub's exchange protocol
+   * (docs/architecture.md, "Batch streams"): each request message carries one CheckBatchRequest,
+   * answered by the response message with the same id (answers may come in any order). Each group
+   * keeps Check's all-or-nothing semantics; an invalid group is answered as invalid (`invalid`)
+   * and the others are still decided. A batch refused as a whole (e.g. too many groups) is
+   * answered with error_code INVALID_ARGUMENT, a store outage with UNAVAILABLE; a broken stream
+   * fails every batch still waiting on it.
    *
    * @generated from rpc datahub.ratelimit.v1.RateLimitService.CheckBatchStream
    */

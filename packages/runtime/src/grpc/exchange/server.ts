@@ -1,46 +1,28 @@
 /**
- * Server side of exchange streams (see stream-exchange.ts for the client): every request message
- * of a bidi stream is handled like a unary call and answered with a response of the same `id`.
+ * Server side of the exchange protocol (protocol.ts): every request message of a bidi stream is
+ * one call, handled by the method's batch handler and answered with a response of the same `id`.
  * The server ends a stream with OK only once everything it read is answered — after the client
  * half-closes, or when the host drains for shutdown — so a client may safely re-send whatever was
  * left unanswered by a graceful end.
  */
+import { create, type DescMethod } from "@bufbuild/protobuf";
 import { status, type ServerDuplexStream } from "@grpc/grpc-js";
-import { RpcError, statusName } from "./errors";
+import { tracingEnabled } from "../../telemetry/tracing";
+import { answerExchange, exchangeCode, exchangeShape } from "./protocol";
+import { inServerExchangeSpan } from "./tracing";
 
-/** The response of one exchange: the unary answer, or the status the unary call would have failed with. */
-export interface ExchangeAnswer<T> {
-  id: bigint;
-  batch?: T;
-  errorCode: number;
-  errorMessage: string;
+/** What the handler of one exchange sees besides its batch. */
+export interface ExchangeContext {
+  /** The stream's metadata. */
+  metadata: Record<string, string>;
+  /** Aborted when the client cancels the stream. */
+  signal: AbortSignal;
 }
 
-/**
- * Runs one exchange's unary handler; an {@link RpcError} becomes the answer's error code (the other
- * exchanges of the stream are unaffected). Any other error propagates: the host logs it and fails
- * the stream with INTERNAL, as it would fail a unary call.
- */
-export async function answerExchange<T>(id: bigint, run: () => Promise<T>): Promise<ExchangeAnswer<T>> {
-  try {
-    return { id, batch: await run(), errorCode: 0, errorMessage: "" };
-  } catch (err) {
-    if (err instanceof RpcError) return { id, errorCode: err.code, errorMessage: err.message };
-    throw err;
-  }
-}
+/** An exchange method's handler: one batch in, its answer out (or an RpcError for the whole batch). */
+export type ExchangeHandler = (batch: unknown, ctx: ExchangeContext) => Promise<unknown>;
 
-/**
- * The status an exchange answer stands for: its `errorCode` (an RpcError the unary call would have
- * failed with) or OK — so `datahub_grpc_*_handled_total{code}` and the alerts on it count exchanges
- * like unary calls.
- */
-export function exchangeCode(res: unknown): string {
-  const code = (res as { errorCode?: unknown } | null)?.errorCode;
-  return typeof code === "number" && code !== 0 ? statusName(code) : "OK";
-}
-
-/** Hooks of {@link ExchangeStreams.serve}. */
+/** Hooks of {@link ExchangeServer.handler}. */
 export interface ExchangeHooks {
   /** Once per exchange: its gRPC status name and duration. */
   settled(code: string, seconds: number): void;
@@ -52,12 +34,35 @@ interface Open {
   drain(): void;
 }
 
-/** The exchange streams a host has open, so that shutdown can end them gracefully. */
-export class ExchangeStreams {
+/** Serves a host's exchange methods, and knows their open streams so that shutdown ends them gracefully. */
+export class ExchangeServer {
   private readonly open = new Set<Open>();
 
+  /**
+   * The grpc-js handler of exchange method `method`: each message's batch goes to `handle`
+   * (inside the exchange's SERVER span while tracing is on) and its answer comes back with the
+   * message's id. Throws when the method does not follow the protocol's message shape.
+   */
+  handler(method: DescMethod, handle: ExchangeHandler, hooks: ExchangeHooks): (call: ServerDuplexStream<unknown, unknown>) => void {
+    const batchSchema = exchangeShape(method).batch;
+    const spanName = `${method.parent.typeName}/${method.name}`;
+    return (call) => {
+      const metadata: Record<string, string> = {};
+      for (const [k, v] of Object.entries(call.metadata.getMap())) metadata[k] = String(v);
+      this.serve(
+        call,
+        (req, signal) => {
+          const m = req as { id: bigint; batch?: unknown };
+          const run = () => answerExchange(m.id, () => handle(m.batch ?? create(batchSchema), { metadata, signal }));
+          return tracingEnabled() ? inServerExchangeSpan(spanName, req, run) : run();
+        },
+        hooks,
+      );
+    };
+  }
+
   /** Serves `call` until the client half-closes, the host drains, or it is cancelled. */
-  serve(call: ServerDuplexStream<unknown, unknown>, handle: (req: unknown, signal: AbortSignal) => Promise<unknown>, hooks: ExchangeHooks): void {
+  private serve(call: ServerDuplexStream<unknown, unknown>, handle: (req: unknown, signal: AbortSignal) => Promise<unknown>, hooks: ExchangeHooks): void {
     const abort = new AbortController();
     let inFlight = 0;
     let ending = false;

@@ -1,31 +1,29 @@
 /**
- * Client side of an "exchange stream": unary request/response pairs multiplexed over one
- * long-lived bidi gRPC stream, correlated by the messages' `id` field. A message on an open stream
- * costs the client a fifth to a half of a unary grpc-js call's CPU and allows 2–5x the calls/s
- * (bench/rpc-transport.ts; docs/architecture.md, "Batch streams"), so the edge's hot-path batches
- * (CheckBatch, AppendLogs) ride on streams.
+ * Client side of the exchange protocol (protocol.ts): calls multiplexed over one long-lived bidi
+ * gRPC stream, correlated by the messages' `id`. A message on an open stream costs the client a
+ * fifth to a half of a unary grpc-js call's CPU and allows 2–5x the calls/s (bench/rpc-transport.ts;
+ * docs/architecture.md, "Batch streams").
  *
- * Semantics, per exchange: resolves with the response of the same id; rejects with
- * DEADLINE_EXCEEDED after `timeoutMs`, or with the stream's error when the stream breaks. When
- * the server ends a stream gracefully (status OK: draining for shutdown, or answering our own
- * rotation) it has answered every request it read, so exchanges still waiting were never
- * processed and are re-sent on a fresh stream instead of failing.
+ * Per exchange: resolves with the answer's batch; rejects with the {@link ExchangeError} of the
+ * answer's `error_code`, with DEADLINE_EXCEEDED after `timeoutMs`, or with the stream's error when
+ * the stream breaks. When the server ends a stream gracefully it has answered every request it
+ * read, so exchanges still waiting were never processed and are re-sent on a fresh stream.
  *
  * Streams are rotated every `rotateMs` (a fresh stream takes new exchanges; the old one is
  * half-closed and drains), so that a stream never outlives the server's connection-age grace and
  * traffic moves to replicas added by a scale-out, as unary calls do.
  */
 import { Metadata, status, type ClientDuplexStream } from "@grpc/grpc-js";
-import { tracingEnabled, type Span } from "../telemetry/tracing";
-import { statusName } from "./errors";
-import { endClientExchangeSpan, startClientExchangeSpan } from "./exchange-tracing";
-import { exchangeCode } from "./stream-serve";
+import { tracingEnabled, type Span } from "../../telemetry/tracing";
+import { statusName } from "../errors";
+import { ExchangeError, exchangeCode, unwrapExchange } from "./protocol";
+import { endClientExchangeSpan, startClientExchangeSpan } from "./tracing";
 
 /** What one exchange reports when it settles: the gRPC status name and the seconds it took. */
 export type ExchangeObserver = (code: string, seconds: number) => void;
 
-/** Options for {@link StreamExchange}. */
-export interface StreamExchangeOptions {
+/** Options for {@link ExchangeClient}. */
+export interface ExchangeClientOptions {
   /** Opens a new bidi stream (the generated client's method, called with fresh metadata). */
   open: (metadata: Metadata) => ClientDuplexStream<unknown, unknown>;
   /** Default deadline of one exchange, in milliseconds. */
@@ -34,22 +32,13 @@ export interface StreamExchangeOptions {
   rotateMs?: number;
   /** Called once per exchange with its outcome (metrics). */
   observe?: ExchangeObserver;
-  /** Name of each exchange's CLIENT span while tracing is on (exchange-tracing.ts), e.g. `pkg.Service/Method`. */
+  /** Name of each exchange's CLIENT span while tracing is on (tracing.ts), e.g. `pkg.Service/Method`. */
   spanName?: string;
 }
 
-/** An error carrying a gRPC status code, like the ones grpc-js unary calls reject with. */
-export class ExchangeError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(`${code} ${status[code] ?? "UNKNOWN"}: ${message}`);
-  }
-}
-
 interface Waiter {
-  request: Record<string, unknown>;
+  /** The message without its id: `{ batch, traceparent }`. */
+  message: Record<string, unknown>;
   stream: ClientDuplexStream<unknown, unknown>;
   resolve(res: unknown): void;
   reject(err: Error): void;
@@ -59,8 +48,8 @@ interface Waiter {
   span: Span | undefined;
 }
 
-/** Multiplexes exchanges over one stream at a time. */
-export class StreamExchange {
+/** One exchange method's client: multiplexes its exchanges over one stream at a time. */
+export class ExchangeClient<Batch = unknown, Answer = unknown> {
   private stream: ClientDuplexStream<unknown, unknown> | undefined;
   private openedAt = 0;
   private nextId = 1;
@@ -68,7 +57,7 @@ export class StreamExchange {
   private readonly pending = new Map<number, Waiter>();
   private readonly rotateMs: number;
 
-  constructor(private readonly opts: StreamExchangeOptions) {
+  constructor(private readonly opts: ExchangeClientOptions) {
     this.rotateMs = opts.rotateMs ?? 20_000;
   }
 
@@ -77,15 +66,16 @@ export class StreamExchange {
     return this.pending.size;
   }
 
-  /** Sends `request` (its `id` is set here) and resolves with the response of the same id. */
-  send(request: Record<string, unknown>, timeoutMs = this.opts.timeoutMs): Promise<unknown> {
+  /** Sends `batch` as one exchange and resolves with its answer (or rejects with an {@link ExchangeError}). */
+  call(batch: Batch, timeoutMs = this.opts.timeoutMs): Promise<Answer> {
     if (this.closed) return Promise.reject(new ExchangeError(status.CANCELLED, "client closed"));
     const id = this.nextId++;
-    // Tracing rides in the message itself (exchange-tracing.ts): the same path with it on or off.
-    const traced = tracingEnabled() ? startClientExchangeSpan(this.opts.spanName ?? "exchange", request) : undefined;
-    return new Promise((resolve, reject) => {
+    // Tracing rides in the message itself (tracing.ts): the same path with it on or off.
+    const traced = tracingEnabled() ? startClientExchangeSpan(this.opts.spanName ?? "exchange", batch) : undefined;
+    return new Promise<Answer>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(id, new ExchangeError(status.DEADLINE_EXCEEDED, `no answer within ${timeoutMs} ms`)), timeoutMs);
-      const waiter: Waiter = { request: traced?.request ?? request, stream: undefined as never, resolve, reject, timer, started: process.hrtime.bigint(), span: traced?.span };
+      const message = traced === undefined ? { batch } : { batch, traceparent: traced.traceparent };
+      const waiter: Waiter = { message, stream: undefined as never, resolve: resolve as (res: unknown) => void, reject, timer, started: process.hrtime.bigint(), span: traced?.span };
       this.pending.set(id, waiter);
       this.write(id, waiter);
     });
@@ -102,7 +92,7 @@ export class StreamExchange {
   private write(id: number, waiter: Waiter): void {
     const stream = this.current();
     waiter.stream = stream;
-    stream.write({ ...waiter.request, id: BigInt(id) });
+    stream.write({ ...waiter.message, id: BigInt(id) });
   }
 
   /** The stream new exchanges go to: opened on first use, replaced after `rotateMs`. */
@@ -114,7 +104,7 @@ export class StreamExchange {
     const stream = this.opts.open(new Metadata());
     this.stream = stream;
     this.openedAt = now;
-    stream.on("data", (res: { id: bigint }) => this.settle(Number(res.id), undefined, res));
+    stream.on("data", (res: { id: bigint; batch?: unknown; errorCode: number; errorMessage: string }) => this.settle(Number(res.id), undefined, res));
     stream.on("error", (err: Error & { code?: number }) => this.broken(stream, err));
     stream.on("status", (s: { code: number }) => {
       if (s.code === status.OK) this.ended(stream);
@@ -136,24 +126,22 @@ export class StreamExchange {
     for (const [id, w] of [...this.pending]) if (w.stream === stream) this.settle(id, failure);
   }
 
-  private settle(id: number, err: ExchangeError | undefined, res?: unknown): void {
+  private settle(id: number, err: ExchangeError | undefined, res?: { batch?: unknown; errorCode: number; errorMessage: string }): void {
     const w = this.pending.get(id);
     if (w === undefined) return; // answered after its deadline, or a duplicate
     this.pending.delete(id);
     clearTimeout(w.timer);
     this.opts.observe?.(err === undefined ? exchangeCode(res) : statusName(err.code), Number(process.hrtime.bigint() - w.started) / 1e9);
+    let answer: unknown;
+    if (err === undefined) {
+      try {
+        answer = unwrapExchange(res!);
+      } catch (e) {
+        err = e as ExchangeError;
+      }
+    }
     if (w.span !== undefined) endClientExchangeSpan(w.span, err);
-    if (err === undefined) w.resolve(res);
+    if (err === undefined) w.resolve(answer);
     else w.reject(err);
   }
-}
-
-/**
- * The unary answer inside an exchange response, or the error the unary call would have failed
- * with (an {@link ExchangeError} carrying its gRPC code).
- */
-export function unwrapExchange<T>(res: { batch?: T; errorCode: number; errorMessage: string }): T {
-  if (res.errorCode !== 0) throw new ExchangeError(res.errorCode, res.errorMessage);
-  if (res.batch === undefined) throw new ExchangeError(status.INTERNAL, "exchange answered without a batch");
-  return res.batch;
 }

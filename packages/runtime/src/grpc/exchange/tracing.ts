@@ -1,5 +1,5 @@
 /**
- * Trace context in exchange messages (stream-exchange.ts, stream-serve.ts), so a batch carried on
+ * Trace context in exchange messages (protocol.ts; client.ts, server.ts), so a batch carried on
  * a long-lived stream is traced exactly like a unary call, with tracing on or off on the same
  * code path. The protocol's convention:
  *
@@ -11,7 +11,7 @@
  *
  * Nothing here runs while tracing is off: the fields stay empty and cost nothing on the wire.
  */
-import { context, endWithError, extractContext, SpanKind, trace, traceparentOf, tracer, ROOT_CONTEXT, type Link, type Span } from "../telemetry/tracing";
+import { context, endWithError, extractContext, SpanKind, trace, traceparentOf, tracer, ROOT_CONTEXT, type Link, type Span } from "../../telemetry/tracing";
 
 const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -33,12 +33,12 @@ export function itemLinks(batch: unknown): Link[] {
 
 /**
  * Client side: starts the exchange's CLIENT span (a trace of its own, linked to the batch's
- * requests) and returns the message to send, carrying the span's `traceparent`.
+ * requests) and returns it with the `traceparent` the message carries.
  */
-export function startClientExchangeSpan(name: string, request: Record<string, unknown>): { span: Span; request: Record<string, unknown> } {
-  const links = itemLinks(request.batch);
+export function startClientExchangeSpan(name: string, batch: unknown): { span: Span; traceparent: string } {
+  const links = itemLinks(batch);
   const span = tracer().startSpan(name, { kind: SpanKind.CLIENT, links, attributes: { "rpc.system": "grpc", "datahub.batch.size": links.length } }, ROOT_CONTEXT);
-  return { span, request: { ...request, traceparent: traceparentOf(span.spanContext()) } };
+  return { span, traceparent: traceparentOf(span.spanContext()) };
 }
 
 /** Ends a client exchange span with the exchange's outcome. */
