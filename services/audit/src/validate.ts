@@ -15,6 +15,9 @@ export const MAX_LENGTHS = { path: 2048, route: 256, userAgent: 512, clientIp: 6
 const MAX_ID = 128;
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 
+/** 10000-01-01T00:00:00Z: later instants have no ISO 8601 form that Postgres reads (and no business in a log). */
+const MAX_TIMESTAMP_MS = 253_402_300_800_000;
+
 const invalid = (message: string) => new RpcError(GrpcStatus.INVALID_ARGUMENT, message);
 
 /** Cuts `s` to `max` UTF-16 units without leaving half a surrogate pair; drops NULs (Postgres text rejects them). */
@@ -37,7 +40,7 @@ const nonNegative = (n: number) => (Number.isFinite(n) && n > 0 ? n : 0);
 export function normalizeRecord(r: audit.LogRecord): { entry: LogEntry } | { reason: string } {
   const timestampMs = Number(r.timestampMs);
   if (!r.requestId || r.requestId.length > MAX_ID) return { reason: "request_id must be 1-128 characters" };
-  if (!Number.isSafeInteger(timestampMs) || timestampMs <= 0) return { reason: "timestamp_ms must be a positive integer" };
+  if (!Number.isSafeInteger(timestampMs) || timestampMs <= 0 || timestampMs >= MAX_TIMESTAMP_MS) return { reason: "timestamp_ms must be a positive integer before the year 10000" };
   if (!METHOD.test(r.method)) return { reason: "method must be an HTTP method token" };
   if (!Number.isInteger(r.status) || r.status < 100 || r.status > 599) return { reason: "status must be 100-599" };
   if (r.orgId.length > MAX_ID || r.keyId.length > MAX_ID) return { reason: "org_id and key_id must be at most 128 characters" };

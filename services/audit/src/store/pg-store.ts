@@ -1,7 +1,8 @@
 import type { Pool } from "pg";
 import { withTransaction } from "@datahub/runtime";
 import { denseBuckets, rollupByMinute, type BucketSums } from "../usage";
-import { appendLogsSql, getLogSql, queryLogsSql, upsertUsageSql, usageSql } from "./sql";
+import { copyLogs } from "./copy-logs";
+import { getLogSql, queryLogsSql, upsertUsageSql, usageSql } from "./sql";
 import type { LogEntry, LogPage, LogQuery, LogStore, UsageBucket, UsageQuery } from "./types";
 
 interface LogRow {
@@ -53,11 +54,11 @@ function rowToEntry(r: LogRow): LogEntry {
 export class PgLogStore implements LogStore {
   constructor(private readonly pool: Pool) {}
 
-  /** Inserts the batch with one statement and upserts its minute and hour rollups, in one transaction. */
+  /** Copies the batch in (copy-logs.ts) and upserts its minute and hour rollups, in one transaction. */
   async append(records: LogEntry[]): Promise<number> {
     if (records.length === 0) return 0;
     return withTransaction(this.pool, async (client) => {
-      await client.query(appendLogsSql(records));
+      await copyLogs(client, records);
       await client.query(upsertUsageSql(rollupByMinute(records), "minute"));
       await client.query(upsertUsageSql(rollupByMinute(records, 3_600_000), "hour"));
       return records.length;

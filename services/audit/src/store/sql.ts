@@ -1,6 +1,6 @@
 /**
- * Every SQL statement PgLogStore issues, as builders, so scripts/explain-10m.ts can EXPLAIN the
- * exact text the store runs. Timestamps cross the wire as Unix ms (float8) and are converted with
+ * Every SQL statement PgLogStore issues besides the COPY of new rows (copy-logs.ts), as builders,
+ * so scripts/explain-10m.ts can EXPLAIN the exact text the store runs. Timestamps cross the wire as Unix ms (float8) and are converted with
  * `to_timestamp(ms / 1000)`, an immutable function, so partition pruning happens at plan time.
  */
 import { BUCKET_COUNT } from "../histogram";
@@ -18,25 +18,6 @@ const SELECT_COLUMNS = `round(extract(epoch FROM ts) * 1000)::bigint AS ts_ms, i
   route, status, duration_ms, gateway_ms, client_ip, user_agent, bytes_in, bytes_out, trace_id, error`;
 
 const ms = (param: number) => `to_timestamp($${param}::float8 / 1000)`;
-
-/** One multi-row INSERT for the whole batch: 16 array parameters, one row per array index. */
-export function appendLogsSql(entries: readonly LogEntry[]): Sql {
-  const cols: unknown[][] = Array.from({ length: 16 }, () => new Array(entries.length));
-  entries.forEach((e, i) => {
-    const row = [e.timestampMs, e.orgId, e.keyId, e.requestId, e.method, e.path, e.route, e.status, e.durationMs,
-      e.gatewayMs, e.clientIp, e.userAgent, e.bytesIn, e.bytesOut, e.traceId, e.error];
-    row.forEach((v, c) => (cols[c]![i] = v));
-  });
-  return {
-    text: `INSERT INTO audit.request_logs (ts, org_id, key_id, request_id, method, path, route, status, duration_ms,
-  gateway_ms, client_ip, user_agent, bytes_in, bytes_out, trace_id, error)
-SELECT to_timestamp(t / 1000), o, k, r, m, p, ro, s, d, g, ip, ua, bi, bo, tr, er
-FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int2[],
-  $9::float4[], $10::float4[], $11::text[], $12::text[], $13::int8[], $14::int8[], $15::text[], $16::text[])
-  AS u(t, o, k, r, m, p, ro, s, d, g, ip, ua, bi, bo, tr, er)`,
-    values: cols,
-  };
-}
 
 /** The rollup tables: minute rows answer MINUTE usage, hour rows answer HOUR and DAY usage. */
 export const ROLLUP_TABLES = {
