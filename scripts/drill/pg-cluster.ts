@@ -150,14 +150,17 @@ export function clusterDir(owner: ClusterOwner, parent = tmpdir(), prefix = "dat
 }
 
 /** initdb (scram-sha-256 over TCP and the socket, like a stock server) + `settings`, then start. */
-export async function startPrimary(owner: ClusterOwner, opts: { parent?: string; settings?: Record<string, string | number> } = {}): Promise<PgCluster> {
+export async function startPrimary(
+  owner: ClusterOwner,
+  opts: { parent?: string; settings?: Record<string, string | number>; initdbArgs?: string[] } = {},
+): Promise<PgCluster> {
   const dir = clusterDir(owner, opts.parent, "datahub-pg-primary-");
   const creds = { user: "datahub_drill", password: randomBytes(12).toString("hex") };
   const pwfile = join(dir, "pw");
   writeFileSync(pwfile, `${creds.password}\n`, { mode: 0o600 });
   owner.own(pwfile);
   try {
-    await owner.tool("initdb", ["-D", join(dir, "data"), "-U", creds.user, `--pwfile=${pwfile}`, "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C"]);
+    await owner.tool("initdb", ["-D", join(dir, "data"), "-U", creds.user, `--pwfile=${pwfile}`, "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C", ...(opts.initdbArgs ?? [])]);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
