@@ -81,6 +81,17 @@ describe("DataHub behind PgBouncer (transaction pool mode)", () => {
     for (const pool of ["datahub-auth", "datahub-audit", "datahub-webhooks"]) expect(names).toContain(pool);
   });
 
+  it("needs statement_timeout in ignore_startup_parameters: node-postgres sends it when connecting", async () => {
+    const strict = await startPgBouncer(server!, { ignoreStartupParameters: "extra_float_digits" });
+    try {
+      const client = new pg.Client({ connectionString: strict.url("datahub"), statement_timeout: 5000 });
+      await expect(client.connect()).rejects.toThrow(/unsupported startup parameter/i);
+      await client.end().catch(() => undefined);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it("ran the migrations over the direct URL, not through the pooler", async () => {
     // node-pg-migrate's session advisory lock is released by the session that took it; through a
     // transaction-mode pooler that session is anybody's. The server's lock table is empty after start.

@@ -47,7 +47,7 @@ function waitForPort(port: number, timeoutMs: number, exited: () => string | und
  * `ignore_startup_parameters` because PgBouncer refuses startup parameters it does not know and
  * node-postgres sends the pool's statement timeout as one (docs/operations.md explains the setting).
  */
-export async function startPgBouncer(target: PgBouncerTarget, opts: { poolSize?: number; adminUser?: string } = {}): Promise<PrivatePgBouncer> {
+export async function startPgBouncer(target: PgBouncerTarget, opts: { poolSize?: number; adminUser?: string; ignoreStartupParameters?: string } = {}): Promise<PrivatePgBouncer> {
   const owner = await clusterOwner();
   const dir = clusterDir(owner, undefined, "datahub-pgbouncer-");
   const port = await freePort();
@@ -68,7 +68,7 @@ export async function startPgBouncer(target: PgBouncerTarget, opts: { poolSize?:
       `auth_file = ${join(dir, "userlist.txt")}`,
       `default_pool_size = ${opts.poolSize ?? 5}`,
       "max_client_conn = 500",
-      "ignore_startup_parameters = extra_float_digits,statement_timeout",
+      `ignore_startup_parameters = ${opts.ignoreStartupParameters ?? "extra_float_digits,statement_timeout"}`,
       // The admin console (`SHOW CLIENTS`) for tests that check who connects through the pooler.
       ...(opts.adminUser ? [`admin_users = ${opts.adminUser}`] : []),
       `logfile = ${logFile}`,
