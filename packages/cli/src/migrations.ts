@@ -1,6 +1,6 @@
 import type { Config } from "@datahub/runtime";
 
-/** One service's migrations: where they are, which schema and database they go to. */
+/** One service's migrations: where they are, which schema, and the direct (session) URL of its database. */
 export interface ServiceMigrations {
   service: "auth" | "audit" | "webhooks";
   schema: string;
@@ -17,8 +17,8 @@ export async function serviceMigrations(config: Config): Promise<ServiceMigratio
     import("@datahub/webhooks"),
   ]);
   return [
-    { service: "auth", schema: "auth", dir: AUTH_MIGRATIONS_DIR, databaseUrl: config.databaseUrls.auth },
-    { service: "audit", schema: "audit", dir: AUDIT_MIGRATIONS_DIR, databaseUrl: config.databaseUrls.audit },
-    { service: "webhooks", schema: "webhooks", dir: WEBHOOKS_MIGRATIONS_DIR, databaseUrl: config.databaseUrls.webhooks },
+    { service: "auth", schema: "auth", dir: AUTH_MIGRATIONS_DIR, databaseUrl: config.databaseDirectUrls.auth },
+    { service: "audit", schema: "audit", dir: AUDIT_MIGRATIONS_DIR, databaseUrl: config.databaseDirectUrls.audit },
+    { service: "webhooks", schema: "webhooks", dir: WEBHOOKS_MIGRATIONS_DIR, databaseUrl: config.databaseDirectUrls.webhooks },
   ];
 }

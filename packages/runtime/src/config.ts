@@ -163,6 +163,12 @@ const envSchema = z.object({
   AUTH_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
   AUDIT_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
   WEBHOOKS_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
+  // Session-level work (migrations, advisory locks) cannot go through a transaction-mode pooler.
+  DATABASE_DIRECT_URL: url(["postgres:", "postgresql:"]).optional(),
+  AUTH_DATABASE_DIRECT_URL: url(["postgres:", "postgresql:"]).optional(),
+  AUDIT_DATABASE_DIRECT_URL: url(["postgres:", "postgresql:"]).optional(),
+  WEBHOOKS_DATABASE_DIRECT_URL: url(["postgres:", "postgresql:"]).optional(),
+  AUDIT_READ_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
   REDIS_URL: redisUrls.default(["redis://127.0.0.1:6379"]),
   RATELIMIT_REDIS_URL: redisUrls.optional(),
   WEBHOOKS_REDIS_URL: redisUrls.optional(),
@@ -270,7 +276,16 @@ export interface Config {
   grpcTls?: GrpcTlsConfig;
   ports: { edge: number; grpc: number; metrics: number };
   addresses: Record<Exclude<ServiceName, "edge">, string>;
+  /** What each service's queries use: the database, or a transaction-mode pooler in front of it. */
   databaseUrls: { auth: string; audit: string; webhooks: string };
+  /**
+   * Connections that need a session of their own (migrations and their advisory lock, the audit
+   * partition maintenance): `<SERVICE>_DATABASE_DIRECT_URL`, else `DATABASE_DIRECT_URL`, else the
+   * service's database URL (right when that is not a transaction-mode pooler).
+   */
+  databaseDirectUrls: { auth: string; audit: string; webhooks: string };
+  /** Where the audit service's log and usage queries go (a streaming replica); unset: its database URL. */
+  auditReadDatabaseUrl?: string;
   redis: { ratelimit: string[]; webhooks: string[]; shared: string[]; cluster: boolean; prefix: string };
   rootKey?: string;
   /** datahub.yaml path; the default `datahub.yaml` may not exist (yet): the edge watches for it. */
@@ -355,6 +370,26 @@ export interface WebhooksConfig {
   maxRatePerSecond: number;
 }
 
+/** The database name of a postgres URL (its path without the slash). */
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+/**
+ * A service's direct (session) URL: its own `<S>_DATABASE_DIRECT_URL`, else `DATABASE_DIRECT_URL`,
+ * else the URL its queries use. Inheriting `DATABASE_DIRECT_URL` while the service has a database
+ * URL of its own would migrate another database than the one it queries: refused, naming the fix.
+ */
+function directUrl(service: string, own: string | undefined, serviceUrl: string | undefined, shared: string | undefined, fallback: string): string {
+  if (own) return own;
+  if (shared && serviceUrl && databaseName(shared) !== databaseName(serviceUrl)) {
+    throw new ConfigError(
+      `invalid ${service}_DATABASE_DIRECT_URL: ${service}_DATABASE_URL names database "${databaseName(serviceUrl)}" but DATABASE_DIRECT_URL names "${databaseName(shared)}"; set ${service}_DATABASE_DIRECT_URL`,
+    );
+  }
+  return shared ?? serviceUrl ?? fallback;
+}
+
 /**
  * Reads and validates the process environment (docs/reference/configuration.md).
  * @throws ConfigError with a single line naming the first bad variable.
@@ -394,6 +429,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `invalid DATAHUB_HEADERS_TIMEOUT_MS/DATAHUB_REQUEST_TIMEOUT_MS: the headers timeout (${e.DATAHUB_HEADERS_TIMEOUT_MS}) must not exceed the request timeout (${e.DATAHUB_REQUEST_TIMEOUT_MS})`,
     );
   }
+  const databaseDirectUrls = {
+    auth: directUrl("AUTH", e.AUTH_DATABASE_DIRECT_URL, e.AUTH_DATABASE_URL, e.DATABASE_DIRECT_URL, e.DATABASE_URL),
+    audit: directUrl("AUDIT", e.AUDIT_DATABASE_DIRECT_URL, e.AUDIT_DATABASE_URL, e.DATABASE_DIRECT_URL, e.DATABASE_URL),
+    webhooks: directUrl("WEBHOOKS", e.WEBHOOKS_DATABASE_DIRECT_URL, e.WEBHOOKS_DATABASE_URL, e.DATABASE_DIRECT_URL, e.DATABASE_URL),
+  };
   const local = `127.0.0.1:${e.DATAHUB_GRPC_PORT}`;
   const grpcTls = e.DATAHUB_GRPC_TLS_CERT || e.DATAHUB_GRPC_TLS_CA ? { cert: e.DATAHUB_GRPC_TLS_CERT, key: e.DATAHUB_GRPC_TLS_KEY, ca: e.DATAHUB_GRPC_TLS_CA } : undefined;
   return {
@@ -418,6 +458,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audit: e.AUDIT_DATABASE_URL ?? e.DATABASE_URL,
       webhooks: e.WEBHOOKS_DATABASE_URL ?? e.DATABASE_URL,
     },
+    databaseDirectUrls,
+    auditReadDatabaseUrl: e.AUDIT_READ_DATABASE_URL,
     redis: {
       shared: e.REDIS_URL,
       ratelimit: e.RATELIMIT_REDIS_URL ?? e.REDIS_URL,

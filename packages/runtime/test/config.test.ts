@@ -21,6 +21,31 @@ describe("loadConfig", () => {
     expect(c.redis.ratelimit).toEqual(["redis://a:1", "redis://b:2"]);
   });
 
+  it("resolves the direct (session) URLs and the audit read URL", () => {
+    const plain = loadConfig({ DATABASE_URL: "postgres://u@db/app" });
+    expect(plain.databaseDirectUrls).toEqual({ auth: "postgres://u@db/app", audit: "postgres://u@db/app", webhooks: "postgres://u@db/app" });
+    expect(plain.auditReadDatabaseUrl).toBeUndefined();
+    const pooled = loadConfig({
+      DATABASE_URL: "postgres://u@pooler/app",
+      DATABASE_DIRECT_URL: "postgres://u@primary/app",
+      WEBHOOKS_DATABASE_URL: "postgres://u@pooler/app",
+      AUTH_DATABASE_URL: "postgres://a@pooler/authdb",
+      AUTH_DATABASE_DIRECT_URL: "postgres://a@primary/authdb",
+      AUDIT_READ_DATABASE_URL: "postgres://u@replica/app",
+    });
+    expect(pooled.databaseUrls.audit).toBe("postgres://u@pooler/app");
+    expect(pooled.databaseDirectUrls).toEqual({ auth: "postgres://a@primary/authdb", audit: "postgres://u@primary/app", webhooks: "postgres://u@primary/app" });
+    expect(pooled.auditReadDatabaseUrl).toBe("postgres://u@replica/app");
+  });
+
+  it("refuses a shared direct URL naming another database than a service's own URL, without echoing either", () => {
+    const env = { DATABASE_DIRECT_URL: "postgres://u:secret1@primary/app", AUDIT_DATABASE_URL: "postgres://u:secret2@pooler/auditdb" };
+    expect(() => loadConfig(env)).toThrow(/AUDIT_DATABASE_DIRECT_URL/);
+    expect(() => loadConfig(env)).not.toThrow(/secret/);
+    expect(() => loadConfig({ AUDIT_READ_DATABASE_URL: "mysql://u:secret@h/x" })).toThrow(/^invalid AUDIT_READ_DATABASE_URL: expected a URL starting with postgres/);
+    expect(() => loadConfig({ DATABASE_DIRECT_URL: "nope" })).toThrow(/DATABASE_DIRECT_URL/);
+  });
+
   it("accepts a well-formed root key", () => {
     const key = generateApiKey("dhr");
     expect(loadConfig({ DATAHUB_ROOT_KEY: key }).rootKey).toBe(key);

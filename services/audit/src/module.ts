@@ -4,6 +4,7 @@ import { type Config, counter, createPgPool, type DatahubModule, type Logger, mi
 import { startPartitionMaintenance } from "./partitions";
 import { createAuditService } from "./server";
 import { PgLogStore } from "./store/pg-store";
+import { ReadSplitLogStore } from "./store/read-split";
 
 /** The audit service's SQL migrations (node-pg-migrate SQL files). */
 export const AUDIT_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
@@ -12,11 +13,12 @@ export const AUDIT_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", impor
 const STATEMENT_TIMEOUT_MS = 10_000;
 
 /**
- * Applies the audit service's migrations (schema `audit`) to `config.databaseUrls.audit`.
+ * Applies the audit service's migrations (schema `audit`) over `config.databaseDirectUrls.audit`
+ * (a session: node-pg-migrate holds an advisory lock, which a transaction-mode pooler would break).
  * @returns names of the migrations applied by this call.
  */
 export function migrateAudit(config: Config, logger: Logger): Promise<string[]> {
-  return migrate({ databaseUrl: config.databaseUrls.audit, schema: "audit", dir: AUDIT_MIGRATIONS_DIR, logger });
+  return migrate({ databaseUrl: config.databaseDirectUrls.audit, schema: "audit", dir: AUDIT_MIGRATIONS_DIR, logger });
 }
 
 /**
@@ -35,6 +37,15 @@ export const auditModule: DatahubModule = {
       { applicationName: "datahub-audit", max: 10, statementTimeoutMs: STATEMENT_TIMEOUT_MS },
       logger,
     );
+    // Maintenance SETs session timeouts and takes a session advisory lock: it needs a connection of
+    // its own, not a pooler's. Without a separate direct URL it shares the service's pool.
+    const direct = config.databaseDirectUrls.audit;
+    const maintenancePool =
+      direct === config.databaseUrls.audit ? pool : createPgPool(direct, { applicationName: "datahub-audit-maintenance", max: 1 }, logger);
+    // Queries may go to a streaming replica; the write path keeps the primary pool.
+    const readUrl = config.auditReadDatabaseUrl;
+    const readPool =
+      readUrl === undefined ? undefined : createPgPool(readUrl, { applicationName: "datahub-audit-read", max: 10, statementTimeoutMs: STATEMENT_TIMEOUT_MS }, logger);
     const inserted = counter(registry, {
       name: "datahub_audit_rows_inserted_total",
       help: "Request log rows stored by the audit service.",
@@ -45,7 +56,7 @@ export const auditModule: DatahubModule = {
     });
 
     const maintenance = startPartitionMaintenance(
-      pool,
+      maintenancePool,
       {
         partitionsAhead: config.audit.partitionsAhead,
         retentionDays: config.audit.retentionDays,
@@ -55,21 +66,26 @@ export const auditModule: DatahubModule = {
     );
     await maintenance.runNow();
 
-    const store = new PgLogStore(pool);
+    const primary = new PgLogStore(pool);
+    const store = readPool ? new ReadSplitLogStore(primary, new PgLogStore(readPool)) : primary;
     ctx.grpc.addService(
       audit.AuditService,
       createAuditService(store, { logger, timeoutMs: STATEMENT_TIMEOUT_MS, onInserted: (n) => inserted.inc(n) }),
     );
+    // Readiness probes the primary only: a replica outage fails log queries (503), but taking the
+    // service out of rotation for it would stop the writes too.
     ctx.health.addCheck("postgres", async () => {
       await pool.query("SELECT 1");
       return true;
     });
 
     return {
-      info: { pool },
+      info: { pool, readPool },
       async stop() {
         maintenance.stop();
         await pool.end();
+        if (maintenancePool !== pool) await maintenancePool.end();
+        await readPool?.end();
       },
     };
   },

@@ -22,7 +22,7 @@ export const AUTH_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import
 
 /** Applies pending auth migrations to schema `auth`; returns the names applied. */
 export function migrateAuth(config: Config, logger: Logger): Promise<string[]> {
-  return migrate({ databaseUrl: config.databaseUrls.auth, schema: "auth", dir: AUTH_MIGRATIONS_DIR, logger });
+  return migrate({ databaseUrl: config.databaseDirectUrls.auth, schema: "auth", dir: AUTH_MIGRATIONS_DIR, logger });
 }
 
 /** What {@link openAuthResources} opens; the module and the CLI share it. */

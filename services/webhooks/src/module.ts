@@ -19,11 +19,11 @@ export const WEBHOOKS_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", im
 const STATEMENT_TIMEOUT_MS = 10_000;
 
 /**
- * Applies the webhooks service's migrations (schema `webhooks`) to `config.databaseUrls.webhooks`.
+ * Applies the webhooks service's migrations (schema `webhooks`) over `config.databaseDirectUrls.webhooks` (a session: node-pg-migrate holds an advisory lock).
  * @returns names of the migrations applied by this call.
  */
 export function migrateWebhooks(config: Config, logger: Logger): Promise<string[]> {
-  return migrate({ databaseUrl: config.databaseUrls.webhooks, schema: "webhooks", dir: WEBHOOKS_MIGRATIONS_DIR, logger });
+  return migrate({ databaseUrl: config.databaseDirectUrls.webhooks, schema: "webhooks", dir: WEBHOOKS_MIGRATIONS_DIR, logger });
 }
 
 /** The BullMQ key prefix: the runtime prefix + `webhooks`, hash-tagged on Redis Cluster (one slot per queue). */
