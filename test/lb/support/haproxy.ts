@@ -26,6 +26,9 @@ export interface ServerStat {
   http2xx: number;
   /** Connections the balancer opened (or reused) to it for requests. */
   sessions: number;
+  /** Requests the balancer tried again after this server failed them (`wretr`), and sent to another server instead (`wredis`). */
+  retries: number;
+  redispatches: number;
 }
 
 /** A running HAProxy. */
@@ -116,7 +119,13 @@ export async function startBalancer(opts: BalancerOptions): Promise<Balancer> {
     for (const line of lines.slice(1)) {
       const f = line.split(",");
       if (f[col("pxname")] !== "edges" || f[col("svname")] === "BACKEND") continue;
-      result[f[col("svname")]!] = { status: f[col("status")]!, http2xx: Number(f[col("hrsp_2xx")]), sessions: Number(f[col("stot")]) };
+      result[f[col("svname")]!] = {
+        status: f[col("status")]!,
+        http2xx: Number(f[col("hrsp_2xx")]),
+        sessions: Number(f[col("stot")]),
+        retries: Number(f[col("wretr")]),
+        redispatches: Number(f[col("wredis")]),
+      };
     }
     return result;
   };
