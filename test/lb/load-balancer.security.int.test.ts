@@ -4,6 +4,7 @@
  * X-Forwarded-For only when the balancer's address is in DATAHUB_TRUSTED_PROXIES: edge-1 trusts it
  * (127.0.0.3/32), edge-2 trusts nobody; the admin socket sends each request to the edge under test.
  */
+import { connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { BALANCER_ADDR, CLIENT_ADDR, startLbStack, type LbStack } from "./support/lb-stack";
 import { httpsGet } from "./support/https-client";
@@ -47,7 +48,8 @@ describe("TLS at the balancer", () => {
   it("refuses a body above the edge's limit before it reaches an edge", async () => {
     const { port } = stack.balancer;
     const status = await new Promise<string>((resolve, reject) => {
-      const socket = tlsConnect({ host: "127.0.0.1", port, ca: stack.client.ca, localAddress: CLIENT_ADDR, servername: "localhost" }, () => {
+      const tcp = tcpConnect({ host: "127.0.0.1", port, localAddress: CLIENT_ADDR });
+      const socket = tlsConnect({ socket: tcp, ca: stack.client.ca, servername: "localhost" }, () => {
         socket.write(`POST /lb/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${1048576 + 1}\r\n\r\n`);
       });
       let head = "";
