@@ -26,26 +26,34 @@ it("loses no request while both edges restart one after the other under load", a
   const started = Date.now();
   const load = startLoad(balancer.url, "/lb/ping", { ...stack.client, clients: CLIENTS, pauseMs: 20, headers: { authorization: `Bearer ${stack.key}` } });
   const before = await balancer.servers();
-  await sleep(1000);
   const steps: string[] = [];
-  for (const [i, edge] of fleet.edges.entries()) {
-    const name = `edge-${i + 1}`;
-    const t0 = Date.now();
-    const down = balancer.waitFor(name, "DOWN").then(() => Date.now());
-    expect(await edge.stop()).toBe(0);
-    const stopped = Date.now();
-    // The health check took the edge out on its /readyz 503, while it still served (before
-    // DATAHUB_SHUTDOWN_DELAY_MS ended and it closed its port).
-    expect((await down) - t0).toBeLessThan(Number(EDGE_ENV.DATAHUB_SHUTDOWN_DELAY_MS));
-    await edge.start();
-    await balancer.waitFor(name, "UP");
-    const servedBefore = (await balancer.servers())[name]!.http2xx;
-    // Back in rotation: it takes requests again.
-    await sleep(700);
-    expect((await balancer.servers())[name]!.http2xx).toBeGreaterThan(servedBefore);
-    steps.push(`${name}: SIGTERM→out of rotation ${(await down) - t0} ms, SIGTERM→exit ${stopped - t0} ms, exit→back in rotation ${Date.now() - 700 - stopped} ms`);
-  }
+  const roll = async () => {
+    await sleep(1000);
+    for (const [i, edge] of fleet.edges.entries()) {
+      const name = `edge-${i + 1}`;
+      const t0 = Date.now();
+      const down = balancer.waitFor(name, "DOWN").then(() => Date.now());
+      expect(await edge.stop()).toBe(0);
+      const stopped = Date.now();
+      // The health check took the edge out on its /readyz 503, while it still served (before
+      // DATAHUB_SHUTDOWN_DELAY_MS ended and it closed its port).
+      const outAt = await down;
+      expect(outAt - t0).toBeLessThan(Number(EDGE_ENV.DATAHUB_SHUTDOWN_DELAY_MS));
+      await edge.start();
+      await balancer.waitFor(name, "UP");
+      const backAt = Date.now();
+      const servedBefore = (await balancer.servers())[name]!.http2xx;
+      // Back in rotation: it takes requests again.
+      await sleep(700);
+      expect((await balancer.servers())[name]!.http2xx).toBeGreaterThan(servedBefore);
+      steps.push(`${name}: SIGTERM→out of rotation ${outAt - t0} ms, SIGTERM→exit ${stopped - t0} ms, exit→back in rotation ${backAt - stopped} ms`);
+    }
+  };
+  // The load stops whatever happens, so a failed step cannot leave clients running.
+  let rolled: unknown;
+  await roll().catch((e: unknown) => (rolled = e));
   const result = await load.stop();
+  if (rolled !== undefined) throw rolled;
   const after = await balancer.servers();
   const seconds = (Date.now() - started) / 1000;
   process.stdout.write(
