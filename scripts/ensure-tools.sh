@@ -4,6 +4,8 @@
 # by hand; the quick start itself needs none of them. Safe to run again: a no-op once done.
 #   promtool  checks /metrics output, alert rules and their unit tests; Debian package prometheus.
 #   jq        the README walkthrough uses it, and test/e2e/walkthrough.int.test.ts runs that walkthrough.
+#   haproxy   the load-balancer tests (test/lb) run deploy/compose/haproxy.cfg with it, and
+#             deploy/container/compose.test.ts checks that file with `haproxy -c`; Debian package haproxy.
 #   chromium  the console's browser tests (test/browser) drive Debian's chromium with playwright-core;
 #             no browser is ever downloaded.
 #   pgbouncer the PostgreSQL pooling tests (test/postgres) run a private one in transaction mode;
@@ -47,6 +49,13 @@ echo "==> pgbouncer: $(pgbouncer --version 2>&1 | head -1)"
 
 ensure_command jq jq
 echo "==> jq: $(jq --version)"
+
+if ! command -v haproxy >/dev/null 2>&1; then
+  ensure_command haproxy haproxy
+  # The package enables a system HAProxy where systemd runs; the tests start their own.
+  $SUDO systemctl disable --now haproxy >/dev/null 2>&1 || true
+fi
+echo "==> haproxy: $(haproxy -v 2>&1 | head -1)"
 
 ensure_command chromium chromium
 echo "==> chromium: $(chromium --version 2>/dev/null | head -1)"

