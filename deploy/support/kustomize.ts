@@ -5,15 +5,14 @@ import { kubectlBinary } from "./kubectl";
 
 /** The kustomizations an operator may deploy (the base only through them, but it must render too). */
 export const KUSTOMIZATIONS = ["base", "overlays/dev", "overlays/prod"] as const;
-/**
- * Optional add-ons with their own kustomization. Their objects are custom resources, which the
- * Kubernetes schemas cannot validate: each add-on's test reads the fields it relies on.
- */
-export const ADDONS = ["addons/cloudnative-pg"] as const;
-export type Kustomization = (typeof KUSTOMIZATIONS)[number] | (typeof ADDONS)[number];
+export type Kustomization = (typeof KUSTOMIZATIONS)[number];
 
-/** Add-ons applied next to an overlay (`deploy/k8s/addons/<name>`): each has tests of its own. */
-export const ADDONS = ["addons/gateway-api"] as const;
+/**
+ * Optional add-ons applied next to an overlay (`deploy/k8s/addons/<name>`), each with its own
+ * kustomization. Their objects are custom resources, which the Kubernetes schemas cannot
+ * validate: each add-on's test reads the fields it relies on.
+ */
+export const ADDONS = ["addons/cloudnative-pg", "addons/gateway-api"] as const;
 export type Addon = (typeof ADDONS)[number];
 
 /** DataHub's services; each is one Deployment + Service named datahub-<service>. */
