@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { Server, ServerCredentials, status, type ServerInterceptor, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Server, ServerCredentials, status, type ServerInterceptor, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";

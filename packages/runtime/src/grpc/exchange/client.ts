@@ -105,7 +105,7 @@ export class ExchangeClient<Batch = unknown, Answer = unknown> {
     this.stream = stream;
     this.openedAt = now;
     stream.on("data", (res: { id: bigint; batch?: unknown; errorCode: number; errorMessage: string }) => this.settle(Number(res.id), undefined, res));
-    stream.on("error", (err: Error & { code?: number }) => this.broken(stream, err));
+    stream.on("error", (err: Error & { code?: number; details?: string }) => this.broken(stream, err));
     stream.on("status", (s: { code: number }) => {
       if (s.code === status.OK) this.ended(stream);
     });
@@ -120,9 +120,10 @@ export class ExchangeClient<Batch = unknown, Answer = unknown> {
   }
 
   /** `stream` failed: every exchange waiting on it fails with the stream's status. */
-  private broken(stream: ClientDuplexStream<unknown, unknown>, err: Error & { code?: number }): void {
+  private broken(stream: ClientDuplexStream<unknown, unknown>, err: Error & { code?: number; details?: string }): void {
     if (this.stream === stream) this.stream = undefined;
-    const failure = new ExchangeError(err.code ?? status.UNAVAILABLE, err.message);
+    // grpc-js's message already starts with "<code> <NAME>: "; the details are the reason alone.
+    const failure = new ExchangeError(err.code ?? status.UNAVAILABLE, err.details ?? err.message);
     for (const [id, w] of [...this.pending]) if (w.stream === stream) this.settle(id, failure);
   }
 
