@@ -73,11 +73,13 @@ it("loses no request while both edges restart one after the other under load", a
   expect(Date.now() - started).toBeLessThan(40000);
 }, 60000);
 
-it("shows the client's address in the request log and to the upstream, not the balancer's", async () => {
+it("shows the client's address in the request log and to the upstream, not the balancer's, and the client's https scheme to the upstream", async () => {
   const r = await httpsGet(`${stack.balancer.url}/lb/whoami`, { ...stack.client, headers: { authorization: `Bearer ${stack.key}` } });
   expect(r.status).toBe(200);
   const log = await stack.logOf(String(r.headers["x-request-id"]));
   expect(log).toMatchObject({ clientIp: CLIENT_ADDR, status: 200, path: "/lb/whoami" });
   const seen = stack.upstream.seen.find((s) => s.url === "/lb/whoami");
   expect(seen?.headers["x-forwarded-for"]).toBe(CLIENT_ADDR);
+  // The edge itself is reached over plain HTTP; the balancer reports the client's TLS.
+  expect(seen?.headers["x-forwarded-proto"]).toBe("https");
 }, 30000);

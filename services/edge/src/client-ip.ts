@@ -111,6 +111,20 @@ export class TrustedProxies {
   }
 
   /**
+   * The scheme the client used, as a trusted peer reports it in `X-Forwarded-Proto` (a balancer
+   * that terminates TLS): the rightmost value, the one the nearest trusted hop wrote, when it is
+   * `http` or `https`; undefined from an untrusted peer or for anything else, and the edge then
+   * reports the scheme it was reached by. Upstreams read it to build URLs and mark cookies Secure.
+   */
+  forwardedProto(peer: string, headers: IncomingHttpHeaders): "http" | "https" | undefined {
+    const raw = headers["x-forwarded-proto"];
+    if (raw === undefined || !this.trusts(peer)) return undefined;
+    const joined = Array.isArray(raw) ? raw.join(",") : raw;
+    const last = joined.slice(joined.lastIndexOf(",") + 1).trim().toLowerCase();
+    return last === "https" || last === "http" ? last : undefined;
+  }
+
+  /**
    * The client address of a request from `peer` (see {@link peerAddress}). An untrusted peer is
    * the client and its headers are ignored. From a trusted peer, entries are read right to left
    * (X-Forwarded-For lines joined; `Forwarded` only when there is no X-Forwarded-For): trusted

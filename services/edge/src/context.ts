@@ -16,6 +16,8 @@ export interface RequestContext {
   /** Unix ms when the request arrived (for the request log). */
   receivedAtMs: number;
   clientIp: string;
+  /** The client's scheme as a trusted proxy reported it (client-ip.ts); unset: the edge's own. */
+  forwardedProto?: "http" | "https";
   /** Set by authentication when a valid key was presented. */
   principal?: Principal;
   /** Route name for logs and metrics: a datahub.yaml route name, `/v1/keys`, ...; empty when none matched. */

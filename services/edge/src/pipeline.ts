@@ -263,6 +263,7 @@ export function createPipeline(deps: PipelineDeps): (req: EdgeRequest, res: Edge
       startedAt,
       receivedAtMs: Date.now(),
       clientIp: trustedProxies === undefined ? peer : trustedProxies.clientIp(peer, headers),
+      forwardedProto: trustedProxies?.forwardedProto(peer, headers),
       principal: undefined,
       route: "",
       traceId: trace.traceId,

@@ -80,3 +80,13 @@ test("the memo of verdicts stays bounded", () => {
   expect((p as unknown as { memo: Map<string, boolean> }).memo.size).toBeLessThanOrEqual(10_000);
   expect(p.trusts("10.1.2.3")).toBe(true);
 });
+
+test("X-Forwarded-Proto is believed from a trusted peer only, its rightmost value, and only http or https", () => {
+  expect(proxies.forwardedProto(PEER, { "x-forwarded-proto": "https" })).toBe("https");
+  expect(proxies.forwardedProto(PEER, { "x-forwarded-proto": "HTTP" })).toBe("http");
+  // A client's own value sits left of what the trusted hop appended.
+  expect(proxies.forwardedProto(PEER, { "x-forwarded-proto": "https, http" })).toBe("http");
+  expect(proxies.forwardedProto("203.0.113.50", { "x-forwarded-proto": "https" })).toBeUndefined();
+  for (const junk of ["ftp", "https;", "", "javascript"]) expect(proxies.forwardedProto(PEER, { "x-forwarded-proto": junk })).toBeUndefined();
+  expect(proxies.forwardedProto(PEER, {})).toBeUndefined();
+});

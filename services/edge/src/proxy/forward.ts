@@ -6,7 +6,8 @@
  * The path sent is the canonical path the route matched (proxy/canonical-path.ts), so the upstream
  * reads exactly what was authorised. Added upstream: `X-Request-Id`, `X-DataHub-Key-Id`,
  * `X-DataHub-Org-Id`, `traceparent`, `X-Forwarded-For` (the one resolved client address,
- * client-ip.ts), `X-Forwarded-Proto`, `X-Forwarded-Host`. Removed: `Authorization`, `X-API-Key`
+ * client-ip.ts), `X-Forwarded-Proto` (the edge's scheme, or a trusted proxy's report of the
+ * client's), `X-Forwarded-Host`. Removed: `Authorization`, `X-API-Key`
  * (the key never leaves the edge), hop-by-hop headers, `Host` (the upstream's own host is sent, as
  * nginx does), client-sent `Forwarded`, `X-Real-IP` and `X-Forwarded-*`, and every header whose
  * name contains `_` (docs/security.md, "Forwarded headers").
@@ -136,7 +137,7 @@ export class Forwarder {
     // One address: anything left of the resolved client is the client's own claim, and upstreams
     // that read the leftmost entry would believe it (docs/security.md).
     out.push("x-forwarded-for", ctx.clientIp);
-    out.push("x-forwarded-proto", this.opts.proto);
+    out.push("x-forwarded-proto", ctx.forwardedProto ?? this.opts.proto);
     if (headers.host !== undefined) out.push("x-forwarded-host", headers.host);
 
     let body: Dispatcher.DispatchOptions["body"] | AsyncIterable<Buffer>;
