@@ -148,7 +148,8 @@ test("an idle keep-alive connection outlives the headers timeout, then closes qu
   // Second request after 1.2 s of idling: longer than the headers timeout, shorter than keep-alive.
   const seen = await trickle([get("/open/ka-1"), get("/open/ka-2")], HEADERS_MS + 200);
   expect(seen.raw.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(["HTTP/1.1 200", "HTTP/1.1 200"]);
-  expect(seen.raw).not.toContain("408");
+  // No 408 answer anywhere (a bare "408" could be part of a random request id).
+  expect(seen.raw).not.toMatch(/^HTTP\/1\.1 408/m);
   // Closed by the keep-alive timeout (node adds up to 1 s of grace) after the second answer.
   expect(seen.closedAfterMs).toBeGreaterThanOrEqual(HEADERS_MS + 200 + KEEPALIVE_MS - 50);
   expect(seen.closedAfterMs).toBeLessThan(HEADERS_MS + 200 + KEEPALIVE_MS + 1000 + SLACK_MS);

@@ -61,6 +61,7 @@ describe("sliding-window accuracy on a real Redis (real time, Redis TIME)", () =
     const start = performance.now();
     let admittedSw = 0;
     let admittedSl = 0;
+    let offered = 0;
     for (let i = 0; ; i++) {
       const due = start + i * gapMs;
       const now = performance.now();
@@ -70,14 +71,16 @@ describe("sliding-window accuracy on a real Redis (real time, Redis TIME)", () =
       // The steady state: windows 2 to 10.
       const at = performance.now() - start;
       if (at >= 2 * windowMs && at < 10 * windowMs) {
+        offered++;
         if (a![0]!.allowed) admittedSw++;
         if (b![0]!.allowed) admittedSl++;
       }
     }
-    // The exact log admits `limit` per window: ~8 x 200 = 1,600 here (the span's edges are client time).
-    expect(admittedSl).toBeGreaterThan(8 * limit * 0.95);
+    // The exact log admits `limit` per window: ~8 x 200 = 1,600 here (the span's edges are client
+    // time). A starved machine may offer less than the 2x overload: then the log admits what came.
+    expect(admittedSl).toBeGreaterThan(Math.min(8 * limit, offered) * 0.95);
     expect(admittedSl).toBeLessThan(8 * limit * 1.05);
-    console.log(`sliding-window ${admittedSw} vs sliding-log ${admittedSl} admitted in 8 windows at 2x overload`);
+    console.log(`sliding-window ${admittedSw} vs sliding-log ${admittedSl} admitted of ${offered} offered in 8 windows (2x overload planned)`);
     expect(Math.abs(admittedSw - admittedSl) / admittedSl).toBeLessThanOrEqual(0.01);
   }, 30000);
 });
