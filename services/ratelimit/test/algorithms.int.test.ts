@@ -77,8 +77,10 @@ describe("sliding-window accuracy on a real Redis (real time, Redis TIME)", () =
       }
     }
     // The exact log admits `limit` per window: ~8 x 200 = 1,600 here (the span's edges are client
-    // time). A starved machine may offer less than the 2x overload: then the log admits what came.
-    expect(admittedSl).toBeGreaterThan(Math.min(8 * limit, offered) * 0.95);
+    // time), never more. Less when a starved machine stalls the client for part of a window (the
+    // requests it then sends to catch up fall in fewer windows), so the floor only proves that the
+    // run was an overload at all; the comparison below is the test.
+    expect(admittedSl).toBeGreaterThan(Math.min(8 * limit, offered) * 0.5);
     expect(admittedSl).toBeLessThan(8 * limit * 1.05);
     console.log(`sliding-window ${admittedSw} vs sliding-log ${admittedSl} admitted of ${offered} offered in 8 windows (2x overload planned)`);
     expect(Math.abs(admittedSw - admittedSl) / admittedSl).toBeLessThanOrEqual(0.01);
