@@ -142,8 +142,14 @@ describe.each(KUSTOMIZATIONS)("deploy/k8s/%s network policies", (k) => {
     }
   });
 
-  it("exposes the edge's public port, /metrics to the monitoring namespace, and DNS", () => {
-    expect(allowed(policies, { ip: "203.0.113.9" }, pod("edge"), 8080)).toBe(true);
+  it("exposes the edge's public port (in prod to the ingress controller only), /metrics to the monitoring namespace, and DNS", () => {
+    const controller = { namespace: { "kubernetes.io/metadata.name": "ingress-nginx" }, pod: { "app.kubernetes.io/name": "ingress-nginx" } };
+    const otherPod = { namespace: { "kubernetes.io/metadata.name": "shop" }, pod: { app: "shop" } };
+    expect(allowed(policies, controller, pod("edge"), 8080)).toBe(true);
+    // Behind the prod ingress nothing else may reach the edge: a pod in the trusted proxies' CIDR
+    // could otherwise claim any client address (docs/operations.md, "Load balancer and TLS").
+    expect(allowed(policies, { ip: "203.0.113.9" }, pod("edge"), 8080)).toBe(k !== "overlays/prod");
+    expect(allowed(policies, otherPod, pod("edge"), 8080)).toBe(k !== "overlays/prod");
     expect(allowed(policies, { ip: "203.0.113.9" }, pod("auth"), 50051)).toBe(false);
     const prometheus = { namespace: { "kubernetes.io/metadata.name": "monitoring" }, pod: { app: "prometheus" } };
     const dns = { namespace: { "kubernetes.io/metadata.name": "kube-system" }, pod: { "k8s-app": "kube-dns" } };
