@@ -60,6 +60,14 @@ beforeAll(async () => {
 });
 afterAll(teardown);
 
+/** `datahub_audit_read_replica_lag_seconds` as the process's /metrics shows it now. */
+async function replicaLag(): Promise<number> {
+  const text = await (await fetch(`${datahub!.metricsUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("datahub_audit_read_replica_lag_seconds"));
+  if (line === undefined) throw new Error("datahub_audit_read_replica_lag_seconds is not exported");
+  return Number(line.split(" ").pop());
+}
+
 describe("audit reads on a streaming replica", () => {
   it("the replica is a read-only hot standby", async () => {
     expect(await sql(replica!, "SELECT pg_is_in_recovery() AS r", [], "postgres")).toEqual([{ r: true }]);
@@ -74,12 +82,16 @@ describe("audit reads on a streaming replica", () => {
       expect(r.status).toBe(200);
       await eventually(async () => (await onPrimary(r.requestId)) === 1, 10_000, 50);
       expect((await logStatus(edgeUrl(), key.key, r.requestId)).status).toBe(404);
+      // The lag gauge sees it: WAL received and not replayed.
+      expect(await eventually(async () => ((await replicaLag()) > 0 ? await replicaLag() : undefined), 10_000, 100)).toBeGreaterThan(0);
       await sql(replica!, "SELECT pg_wal_replay_resume()", [], "postgres");
       const log = await eventually(async () => {
         const got = await logStatus(edgeUrl(), key.key, r.requestId);
         return got.status === 200 ? got.json : undefined;
       }, 10_000, 50);
       expect(log).toMatchObject({ requestId: r.requestId, status: 200, keyId: key.id });
+      // Caught up: nothing received is left to replay.
+      await eventually(async () => (await replicaLag()) === 0, 10_000, 100);
     } finally {
       await sql(replica!, "SELECT pg_wal_replay_resume()", [], "postgres").catch(() => undefined);
     }
@@ -107,6 +119,8 @@ describe("audit reads on a streaming replica", () => {
     expect(read.json).toMatchObject({ status: 503 });
     expect(read.text).not.toContain(replica!.password);
     expect(datahub!.output()).not.toContain(replica!.password);
+    // Unknown, not zero: a replica that cannot be asked is not "caught up".
+    expect(await replicaLag()).toBeNaN();
     // Readiness follows the primary only: the audit service stays in rotation for the writes.
     expect((await fetch(`${datahub!.metricsUrl}/readyz`)).status).toBe(200);
   });

@@ -5,6 +5,7 @@ import { startPartitionMaintenance } from "./partitions";
 import { createAuditService } from "./server";
 import { PgLogStore } from "./store/pg-store";
 import { ReadSplitLogStore } from "./store/read-split";
+import { registerReplicaLag } from "./replica-lag";
 
 /** The audit service's SQL migrations (node-pg-migrate SQL files). */
 export const AUDIT_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
@@ -46,6 +47,7 @@ export const auditModule: DatahubModule = {
     const readUrl = config.auditReadDatabaseUrl;
     const readPool =
       readUrl === undefined ? undefined : createPgPool(readUrl, { applicationName: "datahub-audit-read", max: 10, statementTimeoutMs: STATEMENT_TIMEOUT_MS }, logger);
+    if (readPool !== undefined) registerReplicaLag(registry, readPool, logger);
     const inserted = counter(registry, {
       name: "datahub_audit_rows_inserted_total",
       help: "Request log rows stored by the audit service.",
