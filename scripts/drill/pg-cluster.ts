@@ -215,7 +215,8 @@ export async function startRestored(
     // The restored cluster archives into a directory of its own: the old archive stays as it was.
     archive_mode: "off",
   };
-  if (opts.targetTime) settings.recovery_target_time = opts.targetTime.toISOString();
+  // PostgreSQL reads `2026-12-07 14:40:12.818+00`, not ISO 8601's `T…Z` (which it refuses to start with).
+  if (opts.targetTime) settings.recovery_target_time = opts.targetTime.toISOString().replace("T", " ").replace("Z", "+00");
   writeSettings(dataDir, settings);
   writeFileSync(join(dataDir, "recovery.signal"), "");
   owner.own(join(dataDir, "recovery.signal"));
