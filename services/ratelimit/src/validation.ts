@@ -52,6 +52,9 @@ export function validateGroups(groups: DescriptorInput[][], opts: ValidationOpti
   return groups.map((g, i) => validateGroup(g, i, opts));
 }
 
+/** A key this many UTF-16 units long is at most 3 bytes per unit: within the limit, no need to count. */
+const SURELY_SHORT_KEY = Math.floor(LIMITS.maxKeyBytes / 3);
+
 function validateGroup(group: DescriptorInput[], gi: number, opts: ValidationOptions): NormalizedDescriptor[] {
   const fail = (path: string, reason: string): never => {
     throw new RateLimitInputError(gi, path, reason);
@@ -60,15 +63,25 @@ function validateGroup(group: DescriptorInput[], gi: number, opts: ValidationOpt
   if (group.length > LIMITS.maxDescriptorsPerGroup) {
     fail("descriptors", `at most ${LIMITS.maxDescriptorsPerGroup} descriptors per request, got ${group.length}`);
   }
-  const seen = new Set<string>();
+  // The checks that compare descriptors of a group (duplicate keys, one cluster slot) only exist
+  // for groups of two or more; the edge's common group has one.
+  const single = group.length === 1;
+  const seen = single ? undefined : new Set<string>();
   let firstSlot = -1;
-  return group.map((d, di) => {
+  const out = new Array<NormalizedDescriptor>(group.length);
+  for (let di = 0; di < group.length; di++) {
+    const d = group[di]!;
     const at = (field: string) => `descriptors[${di}].${field}`;
-    const bytes = Buffer.byteLength(d.key ?? "", "utf8");
-    if (bytes === 0) fail(at("key"), "must not be empty");
-    if (bytes > LIMITS.maxKeyBytes) fail(at("key"), `must be at most ${LIMITS.maxKeyBytes} bytes, got ${bytes}`);
-    if (seen.has(d.key)) fail(at("key"), "appears twice in one request; give each limit its own key");
-    seen.add(d.key);
+    const key = d.key ?? "";
+    if (key.length === 0) fail(at("key"), "must not be empty");
+    if (key.length > SURELY_SHORT_KEY) {
+      const bytes = Buffer.byteLength(key, "utf8");
+      if (bytes > LIMITS.maxKeyBytes) fail(at("key"), `must be at most ${LIMITS.maxKeyBytes} bytes, got ${bytes}`);
+    }
+    if (seen !== undefined) {
+      if (seen.has(key)) fail(at("key"), "appears twice in one request; give each limit its own key");
+      seen.add(key);
+    }
 
     const algorithm = d.algorithm === 0 ? (opts.defaultAlgorithm ?? DEFAULT_ALGORITHM) : d.algorithm;
     const spec = ALGORITHMS.get(algorithm);
@@ -86,14 +99,17 @@ function validateGroup(group: DescriptorInput[], gi: number, opts: ValidationOpt
     if (!isPositiveInt(cost)) fail(at("cost"), `must be a non-negative integer, got ${d.cost}`);
     if (cost > d.limit) fail(at("cost"), `must not exceed limit (${d.limit}), got ${cost}`);
 
-    const sk = storageKey(opts.prefix, d.key);
-    const slot = calculateSlot(sk);
-    if (di === 0) firstSlot = slot;
-    else if (slot !== firstSlot) {
-      fail(at("key"), `maps to Redis Cluster slot ${slot} but descriptors[0].key to slot ${firstSlot}; every key of one request needs the same {hash tag}`);
+    const sk = storageKey(opts.prefix, key);
+    if (!single) {
+      const slot = calculateSlot(sk);
+      if (di === 0) firstSlot = slot;
+      else if (slot !== firstSlot) {
+        fail(at("key"), `maps to Redis Cluster slot ${slot} but descriptors[0].key to slot ${firstSlot}; every key of one request needs the same {hash tag}`);
+      }
     }
-    return { key: d.key, storageKey: sk, limit: d.limit, windowMs: d.windowMs, cost, algorithm };
-  });
+    out[di] = { key, storageKey: sk, limit: d.limit, windowMs: d.windowMs, cost, algorithm };
+  }
+  return out;
 }
 
 function isPositiveInt(n: number): boolean {
