@@ -2,6 +2,7 @@ export * from "./config";
 export * from "./api-key";
 export * from "./logger";
 export * from "./metrics";
+export * from "./series-metrics";
 export * from "./health";
 export * from "./ops-server";
 export * from "./listen";

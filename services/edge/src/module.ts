@@ -52,7 +52,7 @@ export const edgeModule: DatahubModule = {
       negativeTtlMs: config.authCache.negativeTtlMs,
       staleTtlMs: config.authCache.staleTtlMs,
       size: config.authCache.size,
-      onResult: (result) => metrics.authCache.inc({ result }),
+      onResult: (result) => metrics.authCache.labels(result).inc(),
       onFlight: tracing ? noteVerifyFlight : undefined,
     });
 
@@ -75,7 +75,7 @@ export const edgeModule: DatahubModule = {
       prefix: config.redis.prefix,
       maxLogLimit: config.ratelimit.maxLogLimit,
       defaultAlgorithm: algorithmOf(config.ratelimit.defaultAlgorithm),
-      onDecision: (decision) => metrics.ratelimitDecisions.inc({ decision }),
+      onDecision: (decision) => metrics.ratelimitDecisions.labels(decision).inc(),
     });
 
     const shipper = new AuditShipper({

@@ -4,7 +4,7 @@
  * response's `close` event, which fires for completed and aborted exchanges alike.
  */
 import type { audit } from "@datahub/proto";
-import type { Logger } from "@datahub/runtime";
+import type { CounterSeries, HistogramSeries, Logger } from "@datahub/runtime";
 import type { AuditShipper, LogRecordInit } from "./audit/shipper";
 import type { EdgeResponse } from "./exchange";
 import { normaliseMethod, UNMATCHED_ROUTE, type EdgeMetrics } from "./metrics";
@@ -16,16 +16,26 @@ export const CLIENT_CLOSED = 499;
 const MAX_PATH = 2048;
 const MAX_UA = 512;
 
+/** The per-request metric series of one route and method. */
+interface RouteSeries {
+  byStatus: Map<number, CounterSeries>;
+  duration: HistogramSeries;
+  upstream: HistogramSeries;
+}
+
 /** Writes the request log of each exchange. */
 export class RequestLog {
   /** The `close` listener to attach to each response (shared, uses `this` = the response). */
   readonly onClose: (this: EdgeResponse) => void;
+  private readonly series = new Map<string, Map<string, RouteSeries>>();
+  private readonly overhead: HistogramSeries;
 
   constructor(
     private readonly metrics: EdgeMetrics,
     private readonly logger: Logger,
     private readonly shipper: AuditShipper,
   ) {
+    this.overhead = metrics.overhead.labels();
     const self = this;
     this.onClose = function (this: EdgeResponse) {
       self.finish(this);
@@ -69,15 +79,30 @@ export class RequestLog {
     this.write(record, res.upstreamStartedAt !== 0n ? ctx.upstreamNs : undefined);
   }
 
+  /** The metric series of a route and method, resolved once (routes and methods are bounded: metrics.ts). */
+  private seriesOf(route: string, method: string): RouteSeries {
+    let byMethod = this.series.get(route);
+    if (byMethod === undefined) this.series.set(route, (byMethod = new Map()));
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      const m = this.metrics;
+      series = { byStatus: new Map(), duration: m.duration.labels(route, method), upstream: m.upstream.labels(route) };
+      byMethod.set(method, series);
+    }
+    return series;
+  }
+
   /** Records an exchange from its fields (also used for requests the HTTP parser rejected). */
   write(record: LogRecordInit & { route: string; method: string; status: number; durationMs: number; gatewayMs: number }, upstreamNs?: bigint): void {
     const route = record.route || UNMATCHED_ROUTE;
     const method = normaliseMethod(record.method);
-    const m = this.metrics;
-    m.requests.inc({ route, method, status: String(record.status) });
-    m.duration.observe({ route, method }, record.durationMs / 1000);
-    m.overhead.observe(record.gatewayMs / 1000);
-    if (upstreamNs !== undefined) m.upstream.observe({ route }, Number(upstreamNs) / 1e9);
+    const series = this.seriesOf(route, method);
+    let requests = series.byStatus.get(record.status);
+    if (requests === undefined) series.byStatus.set(record.status, (requests = this.metrics.requests.labels(route, method, String(record.status))));
+    requests.inc();
+    series.duration.observe(record.durationMs / 1000);
+    this.overhead.observe(record.gatewayMs / 1000);
+    if (upstreamNs !== undefined) series.upstream.observe(Number(upstreamNs) / 1e9);
     // The access line's object is built only when `info` is on (the bench and busy setups run at warn).
     if (this.logger.isLevelEnabled("info")) this.logger.info(
       {

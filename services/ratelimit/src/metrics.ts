@@ -1,16 +1,17 @@
-import { Counter, counter, type Registry } from "@datahub/runtime";
+import { Counter, counter, seriesCounter, type Registry, type SeriesCounter } from "@datahub/runtime";
 
 /** The service's Prometheus metrics (docs/reference/metrics.md). */
 export interface RateLimitMetrics {
   /** Per group: `allowed` (quota consumed) or `denied`. The edge adds `failed_open` to the same metric. */
-  decisions: Counter<"decision">;
+  decisions: SeriesCounter<"decision">;
   /** Failed or timed-out calls to Redis. */
   redisErrors: Counter<string>;
 }
 
 /** Registers (or reuses, in all-mode where the edge may have registered first) the metrics. */
 export function rateLimitMetrics(registry: Registry): RateLimitMetrics {
-  const decisions = counter(registry, {
+  // Once per group: a series counter (the edge shares it in all-mode when they run on one thread).
+  const decisions = seriesCounter(registry, {
     name: "datahub_ratelimit_decisions_total",
     help: "Rate-limit decisions per checked group: allowed, denied (and failed_open at the edge).",
     labelNames: ["decision"] as const,

@@ -45,7 +45,9 @@ export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics
   const run = async (groups: DescriptorInput[][]): Promise<DecisionOutput[][]> => {
     try {
       const out = await limiter.check(groups);
-      for (const g of out) metrics.decisions.inc({ decision: g.every((d) => d.allowed) ? "allowed" : "denied" });
+      const allowed = metrics.decisions.labels("allowed");
+      const denied = metrics.decisions.labels("denied");
+      for (const g of out) (g.every((d) => d.allowed) ? allowed : denied).inc();
       return out;
     } catch (err) {
       if (err instanceof RateLimitUnavailableError) {
