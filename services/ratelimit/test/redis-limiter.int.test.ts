@@ -28,6 +28,27 @@ describeLimiterBehaviour(
 );
 
 describe("RedisRateLimiter on a real Redis", () => {
+  it("sends its script calls outside ioredis's auto-pipelining, without touching other clients' options", async () => {
+    const own = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+    const other = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true, lazyConnect: true });
+    try {
+      await own.ping();
+      const l = new RedisRateLimiter({ client: own, prefix, maxLogLimit: 10, timeoutMs: 2000 });
+      // ioredis shares one default ignore list between clients: the limiter must not add to it.
+      expect(other.options.autoPipeliningIgnoredCommands).not.toContain("datahubRateLimitGroups");
+      const check = l.check([[d("{ap}:a", 5)]]);
+      expect(own.autoPipelineQueueSize).toBe(0);
+      // Other commands on the same client still ride an auto-pipeline.
+      const get = own.get(`${prefix}:nothing`);
+      expect(own.autoPipelineQueueSize).toBe(1);
+      expect((await check)[0]![0]).toMatchObject({ allowed: true, remaining: 4 });
+      expect(await get).toBeNull();
+    } finally {
+      own.disconnect();
+      other.disconnect();
+    }
+  });
+
   it("leaves a TTL on every key it touches: the time until its newest unit leaves the window", async () => {
     const w = 3000;
     await limiter.check([[d("{ttl}:a", 2, w), d("{ttl}:b", 5, w)]]);
