@@ -6,8 +6,7 @@
  * warm-up; the two alternate ROUNDS times (default 3).
  *   node --import tsx bench/metric-labels.ts
  */
-import { Counter, Histogram, LATENCY_BUCKETS, Registry } from "@datahub/runtime";
-import { createLogger } from "@datahub/runtime";
+import { Counter, createLogger, Histogram, LATENCY_BUCKETS, Registry } from "@datahub/runtime";
 import { createEdgeMetrics } from "../services/edge/src/metrics";
 import { RequestLog } from "../services/edge/src/request-log";
 import type { AuditShipper } from "../services/edge/src/audit/shipper";

@@ -41,12 +41,13 @@ function toResponse(decisions: DecisionOutput[]): { decisions: DecisionInit[] } 
  * fail-open / fail-closed policy.
  */
 export function rateLimitService(limiter: RateLimiter, metrics: RateLimitMetrics, logger: Logger): ServiceImpl<Service> {
+  // The two decision series, resolved once for the service's life.
+  const allowed = metrics.decisions.labels("allowed");
+  const denied = metrics.decisions.labels("denied");
   /** Runs the groups; a store failure becomes UNAVAILABLE, an input error is rethrown as is. */
   const run = async (groups: DescriptorInput[][]): Promise<DecisionOutput[][]> => {
     try {
       const out = await limiter.check(groups);
-      const allowed = metrics.decisions.labels("allowed");
-      const denied = metrics.decisions.labels("denied");
       for (const g of out) (g.every((d) => d.allowed) ? allowed : denied).inc();
       return out;
     } catch (err) {
