@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { imageNodeOptions } from "../deploy/support/image-node-options";
 
 /** A process the bench started; it is killed when the bench exits, fails or is interrupted. */
 export interface BenchChild {
@@ -8,6 +9,15 @@ export interface BenchChild {
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
   stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The NODE_OPTIONS of the bench's Node.js children: the image's (deploy/support/image-node-options.ts),
+ * so the bench measures DataHub as it is deployed. BENCH_NODE_OPTIONS replaces it (`""`: Node's
+ * defaults, for an A/B run).
+ */
+export function benchNodeOptions(): string {
+  return process.env.BENCH_NODE_OPTIONS ?? imageNodeOptions();
 }
 
 /** Options for {@link spawnChild}. */
@@ -110,9 +120,11 @@ export async function spawnChild(
   opts: SpawnOptions = {},
 ): Promise<{ child: BenchChild; match: RegExpMatchArray | null }> {
   installCleanup();
+  const env = opts.env ?? process.env;
   const proc = spawn(command, args, {
     cwd: opts.cwd,
-    env: opts.env ?? process.env,
+    // Every Node.js process of the bench (DataHub, the yardsticks, the upstream) runs as the image runs Node.
+    env: env.NODE_OPTIONS === undefined ? { ...env, NODE_OPTIONS: benchNodeOptions() } : env,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

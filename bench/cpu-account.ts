@@ -5,7 +5,8 @@
  * each group — a per-request cost, so it does not drift with the machine's speed the way req/s does.
  *
  * Run: `node --import tsx bench/cpu-account.ts` (Linux only). Env: BENCH_DURATION_S (10),
- * BENCH_CONNECTIONS (64), BENCH_NODE_ARGS (extra node flags for DataHub), BENCH_ECHO=1.
+ * BENCH_CONNECTIONS (64), BENCH_NODE_ARGS (extra node flags for DataHub), BENCH_ECHO=1,
+ * BENCH_NODE_OPTIONS (NODE_OPTIONS of every process it starts; default the Dockerfile's, "" for none).
  */
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";

@@ -4,6 +4,7 @@ import os from "node:os";
 import { execFileSync } from "node:child_process";
 import type { LoadResult } from "./load";
 import { fmt, markdownTable } from "./stats";
+import { benchNodeOptions } from "./children";
 
 /** docs/benchmarks.md of this repository. */
 export const BENCH_DOC = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));
@@ -15,14 +16,17 @@ Re-run them on your hardware before you rely on them: absolute numbers move with
 `;
 
 /**
- * One line of machine facts: CPUs (nproc), CPU model, memory, OS, Node.js version, and the 1-minute
+ * One line of machine facts: CPUs (nproc), CPU model, memory, OS, Node.js version and the
+ * NODE_OPTIONS the bench's processes run with, and the 1-minute
  * load average when called (other work on a shared machine skews every number).
  */
 export async function machineFacts(): Promise<string> {
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   const memGiB = (os.totalmem() / 2 ** 30).toFixed(1);
   const load = os.loadavg()[0]!.toFixed(2);
-  return `nproc ${os.availableParallelism()}, ${cpu}, ${memGiB} GiB RAM, ${os.type()} ${os.release()}, Node.js ${process.version}, load average ${load} at start`;
+  const nodeOptions = benchNodeOptions();
+  const node = `Node.js ${process.version} (${nodeOptions === "" ? "no NODE_OPTIONS" : `NODE_OPTIONS=${nodeOptions}`} for every process the bench starts)`;
+  return `nproc ${os.availableParallelism()}, ${cpu}, ${memGiB} GiB RAM, ${os.type()} ${os.release()}, ${node}, load average ${load} at start`;
 }
 
 /** The checked-out commit (short), with " + uncommitted changes" when the tree is dirty. */

@@ -16,7 +16,9 @@
  * Env: BENCH_SECTIONS=pipeline,algorithms,webhooks,internal-auth,connections (all), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_WARMUP_S (2),
  *      BENCH_ONLY=upstream,bare,peer,datahub,split,traced (all but traced), BENCH_NO_WRITE=1, BENCH_ECHO=1 (child output),
  *      BENCH_OTEL=1: adds the "traced" row (all-in-one with OpenTelemetry at 100 % sampling, exporting
- *      to a local no-op OTLP sink) and writes the "Tracing overhead" section instead of "Full pipeline".
+ *      to a local no-op OTLP sink) and writes the "Tracing overhead" section instead of "Full pipeline",
+ *      BENCH_NODE_OPTIONS: NODE_OPTIONS for every Node.js process the bench starts (default: the
+ *      Dockerfile's, as DataHub is deployed; "" for Node's defaults).
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
 import { configDefault } from "../support/config-env";
+import { imageNodeOptions } from "../support/image-node-options";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const dockerfile = DockerfileParser.parse(readFileSync(join(ROOT, "Dockerfile"), "utf8"));
@@ -106,6 +107,16 @@ describe("Dockerfile", () => {
     const exposed = finalStage.find((i) => keyword(i) === "EXPOSE")!.getArgumentsContent()!.split(/\s+/).map(Number);
     expect(exposed.sort()).toEqual(["DATAHUB_EDGE_PORT", "DATAHUB_GRPC_PORT", "DATAHUB_METRICS_PORT"].map(configDefault).sort());
     expect(finalStage.find((i) => keyword(i) === "HEALTHCHECK")?.getArgumentsContent()).toContain("/readyz");
+  });
+
+  it("runs Node.js with the measured young generation, through NODE_OPTIONS that every entrypoint reads", () => {
+    // ENV in the final stage, where the bench and the manifests read it (deploy/support/image-node-options.ts).
+    const env = finalStage.filter((i) => keyword(i) === "ENV").map((i) => i.getArgumentsContent() ?? "");
+    expect(env).toContain(`NODE_OPTIONS=${imageNodeOptions()}`);
+    expect(imageNodeOptions()).toMatch(/^--max-semi-space-size=\d+$/);
+    // The parser reads quoted values and an absent ENV too.
+    expect(imageNodeOptions('FROM x\nENV NODE_OPTIONS="--a=1 --b"\n')).toBe("--a=1 --b");
+    expect(imageNodeOptions("FROM x\nENV NODE_ENV=production\n")).toBe("");
   });
 });
 
