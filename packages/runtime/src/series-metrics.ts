@@ -66,7 +66,9 @@ abstract class SeriesMetric<L extends string, S> {
 
   /**
    * The series of these label values, in `labelNames` order, created on first use. Keep it when the
-   * labels are fixed; looking it up again costs one Map hit.
+   * labels are fixed; looking it up again costs one Map hit. A kept series outlives {@link reset}:
+   * after a reset it still counts, but nothing renders it until `labels()` is asked again, so only
+   * reset a registry whose holders are gone (DataHub resets registries in tests only).
    */
   labels(...values: string[]): S {
     const key = keyOf(values);
@@ -79,7 +81,7 @@ abstract class SeriesMetric<L extends string, S> {
     return entry.series;
   }
 
-  /** prom-client's `resetMetrics()`. */
+  /** prom-client's `resetMetrics()`: drops every series (see {@link labels} for series kept by callers). */
   reset(): void {
     this.series.clear();
     this.zeroIfUnlabelled();
